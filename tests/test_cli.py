@@ -1,0 +1,44 @@
+"The `genprune` console script, as a user calls it."
+import json, shutil, subprocess, sys
+
+import pytest
+import torch
+
+GENPRUNE = shutil.which('genprune')
+pytestmark = pytest.mark.skipif(GENPRUNE is None, reason='the genprune console script is not installed (pip install -e ".[dev]")')
+
+
+def genprune(*args, cwd=None):
+    return subprocess.run([GENPRUNE, *args], capture_output=True, text=True, cwd=cwd, timeout=600)
+
+
+def test_list():
+    r = genprune('list')
+    assert r.returncode == 0 and 'demo' in r.stdout and 'mnist' in r.stdout
+
+
+def test_run_writes_results_with_provenance(tmp_path):
+    out = tmp_path/'demo'
+    r = genprune('run', 'demo', '--epochs', '2', '--seeds', '0,1', '--device', 'cpu', '--out', str(out), '--hidden', '32')
+    assert r.returncode == 0, r.stderr
+    assert 'final_test_acc' in r.stdout and '±' in r.stdout
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ['demo.csv', 'demo.json', 'demo.png', 'demo_history.csv', 'demo_summary.csv']
+    meta = json.loads((out/'demo.json').read_text())
+    assert meta['seeds'] == [0, 1] and meta['options']['hidden'] == [32] and meta['options']['epochs'] == 2
+    assert meta['command'].startswith('genprune run demo') and meta['device'].startswith('cpu')
+
+
+@pytest.mark.parametrize('args, message', [
+    (('run', 'demo', '--dataset', 'cifar'), "dataset='cifar' is not known; allowed values:"),
+    (('run', 'nope'), "experiment='nope' is not known; allowed values:"),
+    (('run', 'demo', '--epochs', '-1'), 'epochs must be an integer >= 1'),
+    (('run', 'demo', '--set', 'act=tanh'), 'takes no option act'),
+    (('run', 'demo', '--device', 'cuda:9' if torch.cuda.is_available() else 'cuda'), 'is not available here'),
+])
+def test_bad_input_is_a_clear_error_and_writes_nothing(tmp_path, args, message):
+    out = tmp_path/'out'
+    r = genprune(*args, '--out', str(out))
+    assert r.returncode == 2 and message in r.stderr, r.stderr
+    assert 'Traceback' not in r.stderr
+    assert not out.exists() or not any(out.iterdir())

@@ -1,0 +1,46 @@
+"""The docs build without quarto, and every page renders in headless Chromium.
+
+Screenshots are kept in _artifacts/docs/ for a person to look at."""
+import shutil, subprocess
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from genprune_nb.docs import build_docs
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = next((shutil.which(c) for c in ('chromium', 'chromium-browser', 'google-chrome') if shutil.which(c)), None)
+FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+         '--disable-component-update', '--disable-sync', '--hide-scrollbars']
+
+
+@pytest.fixture(scope='module')
+def site(tmp_path_factory):
+    return build_docs(tmp_path_factory.mktemp('site')/'site')
+
+
+def test_site_has_index_and_a_page_per_notebook(site):
+    assert site[0].name == 'index.html'
+    assert len(site) == len(list((ROOT/'nbs').glob('*.ipynb')))
+    models = next(p for p in site if p.name == 'models.html').read_text()
+    assert 'mlp' in models and 'Registry' in models  # API docs from show_doc
+    assert '#| export' not in models and 'default_exp' not in models
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason='Chromium is not installed (Debian: apt-get install chromium): pages not rendered')
+def test_pages_render_in_chromium(site, tmp_path):
+    shots = ROOT/'_artifacts'/'docs'
+    shots.mkdir(parents=True, exist_ok=True)
+    for page in site:
+        url = page.resolve().as_uri()
+        profile = ['--user-data-dir=' + str(tmp_path/'profile')]
+        dom = subprocess.run([CHROMIUM, *FLAGS, *profile, '--dump-dom', url], capture_output=True, text=True, timeout=120).stdout
+        assert '<nav>' in dom and 'class="title"' in dom, f'{page.name} did not render'
+        assert 'Traceback (most recent call last)' not in dom, f'{page.name} shows an error'
+        shot = shots/(page.stem + '.png')
+        subprocess.run([CHROMIUM, *FLAGS, *profile, '--window-size=1280,1600', f'--screenshot={shot}', url],
+                       capture_output=True, timeout=120)
+        img = Image.open(shot).convert('L')
+        lo, hi = img.getextrema()
+        assert hi - lo > 100 and len(img.getcolors(1 << 16) or []) > 20, f'{page.name} rendered blank'

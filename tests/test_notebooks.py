@@ -1,0 +1,28 @@
+"""Every notebook, run by nbdev's own test runner with the same skip flags as `nbdev_test`.
+
+Cells flagged with one of settings.ini's `tst_flags` (`slow`, `gpu`) are skipped unless named in
+$GENPRUNE_TEST_FLAGS (e.g. GENPRUNE_TEST_FLAGS="slow"), just as `nbdev_test --flags slow` does.
+"""
+import os
+from pathlib import Path
+
+import pytest
+from fastcore.xtras import working_directory
+from nbdev.config import get_config
+from nbdev.test import test_nb as run_notebook
+
+CFG = get_config(path=Path(__file__).resolve().parent.parent)
+NOTEBOOKS = sorted(CFG.nbs_path.glob('*.ipynb'))
+
+
+def test_there_are_notebooks():
+    assert len(NOTEBOOKS) >= 5
+
+
+@pytest.mark.parametrize('notebook', NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook(notebook):
+    skip_flags = CFG.tst_flags.split()
+    force_flags = os.environ.get('GENPRUNE_TEST_FLAGS', '').split()
+    with working_directory(CFG.nbs_path):
+        passed, _ = run_notebook(notebook, skip_flags=skip_flags, force_flags=force_flags, basepath=CFG.config_path)
+    assert passed, f'{notebook.name} failed: its traceback is printed above'
