@@ -19,9 +19,9 @@ from .models import REGISTRY, mlp
 from .training import fit, resolve_device, bench_train
 
 # %% auto #0
-__all__ = ['EXPERIMENTS', 'MLP_OPTIONS', 'Experiment', 'register_experiment', 'get_experiment', 'run_grid', 'train_mlp',
-           'aggregate', 'format_table', 'device_name', 'provenance', 'write_results', 'plot_accuracy', 'run_experiment',
-           'load_for_experiment', 'demo', 'main']
+__all__ = ['EXPERIMENTS', 'BENCHMARKS', 'MLP_OPTIONS', 'Experiment', 'register_experiment', 'register_benchmark',
+           'get_experiment', 'run_grid', 'train_mlp', 'aggregate', 'format_table', 'device_name', 'provenance',
+           'write_results', 'plot_accuracy', 'run_experiment', 'load_for_experiment', 'demo', 'main']
 
 # %% ../nbs/10_experiments.ipynb #92122f26
 _PLUGINS = ('genprune_nb.activations', 'genprune_nb.dropout', 'genprune_nb.fsa', 'genprune_nb.pruning',
@@ -46,12 +46,22 @@ def register_experiment(name: str, group, metrics=('final_test_acc', 'best_test_
         return fn
     return deco
 
-def get_experiment(name: str) -> Experiment:
-    "The experiment `name`, loading the chapters that register experiments first."
+BENCHMARKS: dict[str, Callable[..., pd.DataFrame]] = {}
+
+def register_benchmark(name: str, fn: Callable[..., pd.DataFrame]):
+    "Register `fn(**options) -> DataFrame` as `genprune bench NAME`."
+    BENCHMARKS[name] = fn
+    return fn
+
+def _load_plugins():
     for mod in _PLUGINS:
         try: importlib.import_module(mod)
         except ModuleNotFoundError as e:
             if e.name != mod: raise
+
+def get_experiment(name: str) -> Experiment:
+    "The experiment `name`, loading the chapters that register experiments first."
+    _load_plugins()
     if name not in EXPERIMENTS:
         raise ValueError(f"experiment={name!r} is not known; allowed values: {', '.join(sorted(EXPERIMENTS))}")
     return EXPERIMENTS[name]
@@ -242,7 +252,10 @@ def demo(dataset='digits', epochs=25, hidden=(128, 128), batch_size=64, lr=1e-3,
     runs.attrs['data_note'] = data.note
     return runs
 
-# %% ../nbs/10_experiments.ipynb #8afdad60
+# %% ../nbs/10_experiments.ipynb #2b975ed0
+register_benchmark('train', bench_train);
+
+# %% ../nbs/10_experiments.ipynb #9e2aa920
 def _parse_value(text: str):
     "CLI value: int, float, comma list, none/true/false, else the string."
     low = text.lower()
@@ -267,28 +280,31 @@ def _parser() -> argparse.ArgumentParser:
         r.add_argument('--n-train', type=int); r.add_argument('--n-test', type=int)
         r.add_argument('--hidden', help='hidden widths, e.g. 512,512')
         r.add_argument('--set', action='append', default=[], metavar='KEY=VALUE', help='any other option of the experiment')
-    b = sub.add_parser('bench', help='benchmarks'); b.add_argument('what', choices=['train'])
-    b.add_argument('--dataset', default='mnist'); b.add_argument('--epochs', type=int, default=3); b.add_argument('--device', default='auto')
-    b.add_argument('--hidden', default='512,512'); b.add_argument('--batch-size', type=int, default=128)
+    b = sub.add_parser('bench', help='benchmarks: ratios measured side by side in one run')
+    b.add_argument('name', help='benchmark name (see `genprune list`)'); b.add_argument('--device', default='auto')
+    b.add_argument('--dataset'); b.add_argument('--epochs', type=int); b.add_argument('--hidden', help='e.g. 512,512')
+    b.add_argument('--set', action='append', default=[], metavar='KEY=VALUE', help='any other option of the benchmark')
     d = sub.add_parser('docs', help='build the HTML docs from the notebooks without quarto'); d.add_argument('--out', default='_site')
     return p
 
 def _options(args) -> dict:
-    opts = {k: v for k, v in dict(dataset=args.dataset, epochs=args.epochs, n_train=args.n_train, n_test=args.n_test).items() if v is not None}
+    opts = {k: getattr(args, k, None) for k in ('dataset', 'epochs', 'n_train', 'n_test')}
+    opts = {k: v for k, v in opts.items() if v is not None}
     if args.hidden: opts['hidden'] = tuple(int(h) for h in args.hidden.split(','))
     for kv in args.set:
         if '=' not in kv: raise ValueError(f'--set takes KEY=VALUE, got {kv!r}')
         k, v = kv.split('=', 1); opts[k.replace('-', '_')] = _parse_value(v)
     return opts
 
-# %% ../nbs/10_experiments.ipynb #9e2aa920
+# %% ../nbs/10_experiments.ipynb #38d1f0c8
 def main(argv=None) -> int:
     "Entry point of the `genprune` console script."
     args = _parser().parse_args(argv)
     try:
         if args.command == 'list':
-            get_experiment('demo')
+            _load_plugins()
             print('Experiments:'); [print(f'  {n:<20} {e.description.splitlines()[0] if e.description else ""}') for n, e in sorted(EXPERIMENTS.items())]
+            print('Benchmarks:  ' + ', '.join(sorted(BENCHMARKS)))
             print('Data sets:   ' + ', '.join(sorted(DATASETS)))
             return 0
         if args.command in ('run', 'demo'):
@@ -299,9 +315,14 @@ def main(argv=None) -> int:
             print('\nWrote: ' + ', '.join(str(f) for f in files))
             return 0
         if args.command == 'bench':
-            hidden = tuple(int(h) for h in args.hidden.split(','))
-            print(f'genprune bench train: {args.dataset}, MLP {hidden}, batch {args.batch_size}, {device_name(args.device)}')
-            print(bench_train(args.dataset, args.epochs, hidden, args.batch_size, args.device).round(4).to_string(index=False))
+            _load_plugins()
+            if args.name not in BENCHMARKS:
+                raise ValueError(f"benchmark={args.name!r} is not known; allowed values: {', '.join(sorted(BENCHMARKS))}")
+            fn, opts = BENCHMARKS[args.name], _options(args)
+            unknown = [k for k in opts if k not in inspect.signature(fn).parameters]
+            if unknown: raise ValueError(f"benchmark {args.name!r} takes no option {', '.join(unknown)}")
+            print(f'genprune bench {args.name}: {device_name(args.device)}, options {opts or "default"}')
+            with pd.option_context('display.width', 200): print(fn(device=args.device, **opts).round(4).to_string(index=False))
             return 0
         if args.command == 'docs':
             from genprune_nb.docs import build_docs, write_readme

@@ -179,27 +179,20 @@ def bench_train(dataset: str = 'mnist', epochs: int = 3, hidden=(512, 512), batc
         loss = F.cross_entropy(model(xb), yb); opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
     def sync():
         if dev.type == 'cuda': torch.cuda.synchronize(dev)
-    times = {}
-    model, opt = fresh()
+    bare_model, bare_opt = fresh(); dl_model, dl_opt = fresh(); fit_model, _ = fresh()
     perm = torch.randperm(len(data.y_train), device=dev)
     batches = [(data.x_train[i], data.y_train[i]) for i in perm.split(batch_size)]
-    bare = []
-    for _ in range(epochs + 1):
-        sync(); t = time.perf_counter()
-        for xb, yb in batches: step(model, opt, xb, yb)
-        sync(); bare.append(time.perf_counter() - t)
-    times['bare loop (pre-sliced batches)'] = _median(bare[1:])
-    model, opt = fresh()
     loader = DataLoader(TensorDataset(data.x_train, data.y_train), batch_size=batch_size, shuffle=True)
-    dl = []
-    for _ in range(epochs + 1):
-        sync(); t = time.perf_counter()
-        for xb, yb in loader: step(model, opt, xb, yb)
-        sync(); dl.append(time.perf_counter() - t)
-    times['DataLoader(TensorDataset) loop'] = _median(dl[1:])
-    model, _ = fresh()
-    h = fit(model, data, epochs + 1, batch_size=batch_size, seed=seed, device=dev, progress=False).history.iloc[1:]
-    times['fit, training phase'] = _median(list(h.train_time))
-    times['fit, whole epoch incl. full evaluation'] = _median(list(h.train_time + h.eval_time))
+    def timed(loop):
+        sync(); t = time.perf_counter(); loop(); sync(); return time.perf_counter() - t
+    rows = []
+    for _ in range(epochs + 1):  # interleaved, so drift in machine speed hits every method alike; round 0 is warm-up
+        bare = timed(lambda: [step(bare_model, bare_opt, xb, yb) for xb, yb in batches])
+        dl = timed(lambda: [step(dl_model, dl_opt, xb, yb) for xb, yb in loader])
+        h = fit(fit_model, data, 1, batch_size=batch_size, seed=seed, device=dev, progress=False).history.iloc[0]
+        rows.append((bare, dl, h.train_time, h.train_time + h.eval_time))
+    names = ['bare loop (pre-sliced batches)', 'DataLoader(TensorDataset) loop', 'fit, training phase',
+             'fit, whole epoch incl. full evaluation']
+    times = {n: _median([r[i] for r in rows[1:]]) for i, n in enumerate(names)}
     floor = times['bare loop (pre-sliced batches)']
     return pd.DataFrame([dict(method=k, epoch_seconds=v, vs_bare=v/floor) for k, v in times.items()])
