@@ -14,7 +14,7 @@ import pandas as pd
 import torch
 
 # %% auto #0
-__all__ = ['DATASETS', 'DatasetNotFoundError', 'cache_dir', 'data_roots', 'RemoteFile', 'download', 'DatasetSpec',
+__all__ = ['DATASETS', 'DatasetNotFoundError', 'cache_dir', 'data_roots', 'RemoteFile', 'atomic_write', 'download', 'DatasetSpec',
            'register_dataset', 'DataSplit', 'standardize', 'train_val_split', 'load_dataset']
 
 # %% ../nbs/00_data.ipynb #69bc52d5
@@ -48,15 +48,16 @@ def _read_bytes(path: Path, name: str) -> bytes:
 
 def _sha256(data: bytes) -> str: return hashlib.sha256(data).hexdigest()
 
-def _atomic_write(path: Path, data: bytes):
+def atomic_write(path: str | os.PathLike, data: bytes) -> Path:
     "Write `data` to `path` through a temporary file in the same folder, so readers never see half a file."
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix='.' + path.name, suffix='.tmp')
     try:
         with os.fdopen(fd, 'wb') as f: f.write(data)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True); raise
+    return path
 
 # %% ../nbs/00_data.ipynb #11c32da8
 def download(remote: RemoteFile, dest: Path, timeout: float = 30.) -> Path:
@@ -72,7 +73,7 @@ def download(remote: RemoteFile, dest: Path, timeout: float = 30.) -> Path:
         content = gzip.decompress(payload) if target.name != remote.name else payload
         if _sha256(content) != remote.sha256:
             failures.append(f'{url}: checksum mismatch (got {_sha256(content)[:12]}…, expected {remote.sha256[:12]}…)'); continue
-        _atomic_write(target, payload)
+        atomic_write(target, payload)
         return target
     raise OSError(f'could not download {remote.name}: ' + '; '.join(failures))
 
@@ -224,7 +225,7 @@ def _torchvision_parser(cls_name: str, note: str):
         cls = getattr(torchvision.datasets, cls_name)
         raw = cache/cls_name/'raw'
         for fname, data in contents.items():
-            if not (raw/fname).is_file(): _atomic_write(raw/fname, data)
+            if not (raw/fname).is_file(): atomic_write(raw/fname, data)
         splits = [cls(str(cache), train=t, download=False) for t in (True, False)]
         x_tr, x_te = (s.data.reshape(len(s.data), -1).float()/255. for s in splits)
         return (x_tr, splits[0].targets, x_te, splits[1].targets), note

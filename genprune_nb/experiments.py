@@ -14,7 +14,7 @@ import pandas as pd
 import torch
 
 import genprune_nb
-from .data import DATASETS, DataSplit, load_dataset
+from .data import DATASETS, DataSplit, atomic_write, load_dataset
 from .models import REGISTRY, mlp
 from .training import fit, resolve_device, bench_train
 
@@ -70,15 +70,6 @@ def get_experiment(name: str) -> Experiment:
 def _key(cfg: dict, seed: int) -> str:
     return hashlib.sha1(json.dumps({**cfg, 'seed': seed}, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
-def _atomic_text(path: Path, text: str):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix='.' + path.name, suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'w') as f: f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True); raise
-
 def run_grid(configs: list[dict], seeds, train: Callable, resume_dir: str | os.PathLike | None = None) -> pd.DataFrame:
     "Call `train(cfg, seed, checkpoint) -> (summary, history | None)` for every config × seed; one row per run, histories in `.attrs['history']`."
     resume_dir = Path(resume_dir) if resume_dir is not None else None
@@ -94,7 +85,7 @@ def run_grid(configs: list[dict], seeds, train: Callable, resume_dir: str | os.P
                 rec = dict(row={**cfg, **summary, 'seed': seed},
                            history=None if history is None else json.loads(history.to_json(orient='records')))
                 if done is not None:
-                    _atomic_text(done, json.dumps(rec)); ck.unlink(missing_ok=True)
+                    atomic_write(done, json.dumps(rec).encode()); ck.unlink(missing_ok=True)
             rows.append(rec['row'])
             if rec['history']: histories.append(pd.DataFrame(rec['history']).assign(**{k: str(v) if isinstance(v, (list, tuple)) else v for k, v in cfg.items()}, seed=seed))
     runs = pd.DataFrame(rows)

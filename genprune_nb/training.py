@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_training.ipynb #c9a2925c
 from __future__ import annotations
-import math, os, tempfile, time
+import io, math, os, time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
-from .data import DataSplit
+from .data import DataSplit, atomic_write
 from .models import count_parameters
 
 # %% auto #0
@@ -76,12 +76,8 @@ class Callback:
 # %% ../nbs/04_training.ipynb #03e75868
 def atomic_torch_save(obj, path: str | os.PathLike):
     "`torch.save` to a temporary file next to `path`, then rename: a crash never leaves a torn checkpoint."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix='.' + path.name, suffix='.tmp'); os.close(fd)
-    try:
-        torch.save(obj, tmp); os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True); raise
+    buf = io.BytesIO(); torch.save(obj, buf)
+    atomic_write(path, buf.getvalue())
 
 # %% ../nbs/04_training.ipynb #0a19edd4
 OPTIMIZERS = {'adam': torch.optim.Adam, 'adamw': torch.optim.AdamW, 'sgd': torch.optim.SGD}
