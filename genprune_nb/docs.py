@@ -8,6 +8,7 @@ import html, json, re, shutil
 from pathlib import Path
 
 import nbformat
+import yaml
 
 # %% auto #0
 __all__ = ['build_docs', 'readme_text', 'write_readme']
@@ -25,7 +26,7 @@ def _frontmatter(nb) -> dict:
     "Title, description and output file from the raw front-matter cell nbdev's processing adds."
     for cell in nb.cells:
         if cell.cell_type == 'raw' and cell.source.startswith('---'):
-            return {k: v.strip().strip("'\"") for k, v in re.findall(r'^([\w-]+):\s*(.*)$', cell.source, re.M)}
+            return {k: str(v) for k, v in (yaml.safe_load(cell.source.strip().strip('-')) or {}).items()}
     return {}
 
 # %% ../nbs/11_docs.ipynb #d7993890
@@ -44,6 +45,10 @@ def _prepare(nb):
         cells.append(cell)
     nb.cells = cells
     return nb
+
+# MathJax from its CDN renders the formulas where the reader has a network; offline they stay readable TeX.
+_MATHJAX = ('<script>window.MathJax={tex:{inlineMath:[["$","$"]],displayMath:[["$$","$$"]]}};</script>'
+            '<script async src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"></script>')
 
 _CSS = '''body{margin:0;font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#222;display:flex}
 nav{width:230px;min-height:100vh;background:#f4f6f8;padding:1rem;box-sizing:border-box;position:sticky;top:0;align-self:flex-start}
@@ -69,14 +74,17 @@ def build_docs(out: str | Path = '_site', nbs_path: str | Path | None = None) ->
         fm = _frontmatter(nb)
         pages.append((f, nb, fm.get('output-file', f.stem + '.html'), fm.get('title', f.stem), fm.get('description', '')))
     out = Path(out); shutil.rmtree(out, ignore_errors=True); out.mkdir(parents=True)
-    exporter = HTMLExporter(template_name='basic')
+    exporter = HTMLExporter(template_name='basic', exclude_input_prompt=True, exclude_output_prompt=True)
+    renamed = {f.name: p for f, _, p, _, _ in pages}
     css = _CSS + HtmlFormatter().get_style_defs('.highlight')
     written = []
     for f, nb, fname, title, desc in pages:
         body, _ = exporter.from_notebook_node(_prepare(nb))
+        body = re.sub(r'\{target="_blank"[^}]*\}', '', body)  # quarto link attributes that plain markdown prints
+        body = re.sub(r'href="([\w-]+\.ipynb)"', lambda m: f'href="{renamed.get(m[1], m[1])}"', body)
         nav = ''.join(f'<a href="{p[2]}"{" class=current" if p[2] == fname else ""}>{html.escape(p[3])}</a>' for p in pages)
         page = (f'<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)} – {cfg.lib_name}</title>'
-                f'<style>{css}</style></head><body><nav><div class="brand">{cfg.lib_name}</div>{nav}</nav><main>'
+                f'<style>{css}</style>{_MATHJAX}</head><body><nav><div class="brand">{cfg.lib_name}</div>{nav}</nav><main>'
                 f'<h1 class="title">{html.escape(title)}</h1><p class="description"><em>{html.escape(desc)}</em></p>{body}</main></body></html>')
         (out/fname).write_text(page, encoding='utf-8')
         written.append(out/fname)
