@@ -49,6 +49,7 @@ OWN_DROPOUT = {'selu': 'alpha', 'serlu': 'shift', 'maxout': 'standard', 'channel
 
 def plot_loss_curves(runs: pd.DataFrame, title: str = 'Train (dashed) and test loss, mean over seeds'):
     "One panel per activation: train/test loss per epoch, with and without dropout (the report's Figs. 7–12)."
+    import matplotlib.pyplot as plt
     h = runs.attrs['history']
     acts = list(dict.fromkeys(h['act']))
     fig, axes = plt.subplots(1, len(acts), figsize=(3.2*len(acts), 3), sharey=True, squeeze=False)

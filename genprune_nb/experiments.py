@@ -173,8 +173,7 @@ def _label(row, group) -> str: return ', '.join(f'{row[g]}' for g in group)
 
 def plot_accuracy(summary: pd.DataFrame, group, title: str = '', metric: str = 'final_test_acc'):
     "Horizontal bars: mean ± std of `metric` per configuration."
-    import matplotlib; matplotlib.use('Agg', force=False)
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # headless, matplotlib picks Agg by itself
     fig, ax = plt.subplots(figsize=(7, 0.35*len(summary) + 1.2))
     labels = [_label(r, group) for _, r in summary.iterrows()]
     ax.barh(labels, summary[f'{metric}_mean'], xerr=summary[f'{metric}_std'].fillna(0), color='tab:blue', alpha=.8)

@@ -42,3 +42,16 @@ def test_bad_input_is_a_clear_error_and_writes_nothing(tmp_path, args, message):
     assert r.returncode == 2 and message in r.stderr, r.stderr
     assert 'Traceback' not in r.stderr
     assert not out.exists() or not any(out.iterdir())
+
+
+@pytest.mark.parametrize('args', [
+    ('activations', '--epochs', '1', '--hidden', '16,16'),
+    ('dropout-sweep', '--epochs', '1', '--hidden', '16,16', '--set', 'ps=0.2,0.5', '--set', 'pool_sizes=2,4'),
+    ('fsa', '--set', 'n_iter=20', '--set', 'compressions=0.5,1.0'),
+])
+def test_every_experiment_runs_from_the_cli(tmp_path, args):
+    "Each registered experiment, tiny, on the bundled digits: the table prints and every result file is written."
+    name = args[0]
+    r = genprune('run', *args, '--dataset', 'digits', '--seeds', '1', '--device', 'cpu', '--out', str(tmp_path/name))
+    assert r.returncode == 0, r.stderr
+    assert {f'{name}.csv', f'{name}.json', f'{name}.png', f'{name}_summary.csv'} <= {p.name for p in (tmp_path/name).iterdir()}
