@@ -243,9 +243,11 @@ def fsa_experiment(dataset=None, datasets=('mnist', 'higgs', 'madelon', 'arcene'
                    seeds=(0,), device='auto', resume_dir=None):
     "Report Table 7 (FSA part): FSA vs. L1 selection + logistic regression at the same number of features, and logistic regression on all."
     names = (dataset,) if dataset else tuple(datasets)
-    cache = {}
+    cache, notes = {}, {}
     def data_for(name, seed):
-        if (name, seed) not in cache: cache[name, seed] = tuple(_numpy(load_for_experiment(name, n_train, None, seed)))
+        if (name, seed) not in cache:
+            data = load_for_experiment(name, n_train, None, seed)
+            cache[name, seed], notes[name] = tuple(_numpy(data)), data.note
         return cache[name, seed]
     def train(cfg, seed, checkpoint):
         from sklearn.linear_model import LogisticRegression
@@ -262,7 +264,7 @@ def fsa_experiment(dataset=None, datasets=('mnist', 'higgs', 'madelon', 'arcene'
     cfgs = [dict(dataset=n, method=m, compression=c) for n in names for m in METHODS[:2] for c in compressions]
     cfgs += [dict(dataset=n, method=METHODS[2], compression=1.0) for n in names]
     runs = run_grid(cfgs, seeds, train, resume_dir)
-    runs.attrs['data_note'] = ' '.join(load_dataset(n).note for n in names) + (f' Training subset: {n_train}.' if n_train else '')
+    runs.attrs['data_note'] = ' '.join(notes[n] if n in notes else load_for_experiment(n, n_train).note for n in names)
     return runs
 
 # %% ../nbs/05_fsa.ipynb #98716d8d

@@ -138,6 +138,7 @@ def fit(model: nn.Module, data: DataSplit, epochs: int, lr: float = 1e-3, batch_
             opt.step()
         if dev.type == 'cuda': torch.cuda.synchronize(dev)
         train_time = time.perf_counter() - t0
+        t_cb = time.perf_counter()
         for cb in callbacks: cb.after_epoch(state)
         t1 = time.perf_counter()
         train_loss, train_acc = evaluate(model, x, y, eval_batch_size)
@@ -145,7 +146,7 @@ def fit(model: nn.Module, data: DataSplit, epochs: int, lr: float = 1e-3, batch_
         nonzero, total = count_parameters(model)
         state.history.append(dict(epoch=epoch, train_loss=train_loss, train_acc=train_acc, test_loss=test_loss,
                                   test_acc=test_acc, gap=test_loss - train_loss, train_time=train_time,
-                                  eval_time=time.perf_counter() - t1, nonzero_params=nonzero, total_params=total, **state.log))
+                                  callback_time=t1 - t_cb, eval_time=time.perf_counter() - t1, nonzero_params=nonzero, total_params=total, **state.log))
         bar.set_postfix(train_loss=f'{train_loss:.4f}', test_acc=f'{test_acc:.4f}')
         if checkpoint is not None:
             atomic_torch_save(dict(model=model.state_dict(), optimizer=opt.state_dict(), epoch=epoch, history=state.history,
