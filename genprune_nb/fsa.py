@@ -187,20 +187,17 @@ class FSARegressor(RegressorMixin, _FSABase):
         "Fit on `X` (n_samples, n_features) and real targets `y`."
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
         k = self._check_params(X.shape[1])
-        self._y_mean, self._y_scale = y.mean(), (y.std() or 1.)
-        target = torch.as_tensor((y - self._y_mean)/self._y_scale, dtype=torch.float32).unsqueeze(1)
+        y_mean, y_scale = y.mean(), (y.std() or 1.)
+        target = torch.as_tensor((y - y_mean)/y_scale, dtype=torch.float32).unsqueeze(1)
         self._anneal(X, target, 1, lambda s, t: 0.5*((s - t)**2).mean(), k)
         # the targets were standardized for a scale-free learning rate; fold that back into coef_ and intercept_
-        self.coef_ = self.coef_.ravel()*self._y_scale
-        self.intercept_ = float(self.intercept_[0]*self._y_scale + self._y_mean)
-        del self._y_mean, self._y_scale
+        self.coef_ = self.coef_.ravel()*y_scale
+        self.intercept_ = float(self.intercept_[0]*y_scale + y_mean)
         return self
 
     def predict(self, X):
         "Predicted targets."
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float64)
-        return X @ self.coef_ + self.intercept_
+        return self._scores(X)
 
 # %% ../nbs/05_fsa.ipynb #9dc61e40
 from .experiments import register_experiment, register_benchmark, run_grid, load_for_experiment
