@@ -208,7 +208,8 @@ def run_experiment(name: str, out: str | os.PathLike | None = None, seeds=3, dev
     t0 = time.perf_counter()
     runs = exp.run(seeds=seeds, device=str(dev), resume_dir=partial, **options)
     summary = aggregate(runs, exp.group, exp.metrics)
-    fig = exp.plot(runs) if exp.plot else plot_accuracy(summary, exp.group, name)
+    accuracy = next((m for m in exp.metrics if m.endswith('acc')), exp.metrics[0])
+    fig = exp.plot(runs) if exp.plot else plot_accuracy(summary, exp.group, name, metric=accuracy)
     bound = {k: v.default for k, v in params.items() if v.default is not inspect.Parameter.empty and k not in ('resume_dir', 'seeds', 'device')}
     meta = provenance(seeds, dev, experiment=name, options={**bound, **options}, wall_time_s=round(time.perf_counter() - t0, 2),
                       data_note=runs.attrs.get('data_note', ''))

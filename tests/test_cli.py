@@ -15,6 +15,8 @@ def genprune(*args, cwd=None):
 def test_list():
     r = genprune('list')
     assert r.returncode == 0 and 'demo' in r.stdout and 'mnist' in r.stdout
+    for name in ('activations', 'dropout-sweep', 'fsa', 'anneal-compression', 'anneal-variants', 'train', 'pruning'):
+        assert name in r.stdout, name
 
 
 def test_run_writes_results_with_provenance(tmp_path):
@@ -48,6 +50,8 @@ def test_bad_input_is_a_clear_error_and_writes_nothing(tmp_path, args, message):
     ('activations', '--epochs', '1', '--hidden', '16,16'),
     ('dropout-sweep', '--epochs', '1', '--hidden', '16,16', '--set', 'ps=0.2,0.5', '--set', 'pool_sizes=2,4'),
     ('fsa', '--set', 'n_iter=20', '--set', 'compressions=0.5,1.0'),
+    ('anneal-compression', '--epochs', '2', '--hidden', '16,16', '--set', 'compressions=0.5,1.0'),
+    ('anneal-variants', '--epochs', '2', '--hidden', '16,16'),
 ])
 def test_every_experiment_runs_from_the_cli(tmp_path, args):
     "Each registered experiment, tiny, on the bundled digits: the table prints and every result file is written."
