@@ -22,16 +22,6 @@ def _check_weights(w: torch.Tensor, what: str):
     if w.numel() == 0: raise ValueError(f'{what} got an empty tensor')
     if not torch.isfinite(w).all(): raise ValueError(f'{what} got NaN or infinite weights')
 
-def _rank_within_groups(groups: torch.Tensor, scores: torch.Tensor, n_groups: int) -> torch.Tensor:
-    "Rank of each entry inside its group by descending score (ties to the lower index), vectorized with two stable sorts."
-    order = torch.argsort(scores, descending=True, stable=True)
-    order = order[torch.argsort(groups[order], stable=True)]          # grouped, each group by descending score
-    counts = torch.bincount(groups, minlength=n_groups)
-    starts = torch.cumsum(counts, 0) - counts
-    rank = torch.empty_like(order)
-    rank[order] = torch.arange(len(order), device=order.device) - starts[groups[order]]
-    return rank
-
 def tetris_mask(w: torch.Tensor, n_bins: int) -> torch.Tensor:
     "Bool mask of Tetris pruning with `n_bins` equal-width bins over [min w, max w]: keeps M - B*(P_min - 1) weights."
     if isinstance(n_bins, bool) or not isinstance(n_bins, numbers.Integral) or n_bins < 1:
@@ -42,8 +32,14 @@ def tetris_mask(w: torch.Tensor, n_bins: int) -> torch.Tensor:
     if hi > lo: bins = ((flat - lo)/(hi - lo)*n_bins).floor_().long().clamp_(max=n_bins - 1)
     else: bins = torch.zeros_like(flat, dtype=torch.long)  # a constant tensor is one bin: one weight survives
     counts = torch.bincount(bins, minlength=n_bins)
-    p_min = counts[counts > 0].min()
-    rank = _rank_within_groups(bins, flat.abs(), n_bins)
+    p_min = int(counts[counts > 0].min())
+    if p_min == 1: return torch.ones_like(w, dtype=torch.bool)  # every bin keeps all: P_min - 1 = 0
+    # One stable sort on a float64 key: the bin, then descending |w| inside it (ties keep the lower index first).
+    a = flat.abs().double()
+    order = torch.argsort(bins.double() + (1 - a/(a.max()*(1 + 1e-12))), stable=True)
+    starts = torch.cumsum(counts, 0) - counts
+    rank = torch.empty_like(order)
+    rank[order] = torch.arange(len(order), device=order.device) - starts[bins[order]]
     return (rank < (counts - p_min + 1)[bins]).view_as(w)
 
 def tetris_unstructured(module: nn.Module, name: str = 'weight', n_bins: int = 100) -> nn.Module:
@@ -57,25 +53,29 @@ from .models import count_parameters, mlp
 from .pruning import prunable_parameters
 from .training import evaluate, resolve_device
 
-@register_experiment('tetris', group=('n_bins',), metrics=('kept_fraction', 'test_acc', 'dense_test_acc'))
+@register_experiment('tetris', group=('weights', 'n_bins'), metrics=('kept_fraction', 'test_acc', 'dense_test_acc'))
 def tetris_experiment(dataset='mnist', epochs=20, hidden=(512, 512), bins=(10, 100, 250, 500, 1000), batch_size=128, lr=1e-3,
                       n_train=None, n_test=None, seeds=(0, 1, 2), device='auto', resume_dir=None):
-    "Report Table 5: Tetris pruning of every layer after training, at several numbers of bins: kept fraction and test accuracy."
+    "Report Table 5: Tetris pruning of every layer after training (and, for contrast, at initialization), at several numbers of bins."
     data = load_for_experiment(dataset, n_train, n_test)
     trained = {}
     def train(cfg, seed, ck):
-        if seed not in trained:
-            torch.manual_seed(seed)
-            model = mlp(data.n_features, hidden, data.n_classes)
-            summary, _ = train_mlp(data, dict(batch_size=batch_size, lr=lr), seed, epochs, device, ck, model=model)
-            trained[seed] = (model, summary['final_test_acc'])
-        model, dense_acc = trained[seed]
-        pruned = copy.deepcopy(model)
+        if cfg['weights'] == 'at init':
+            torch.manual_seed(seed); trained_or_init, dense_acc = mlp(data.n_features, hidden, data.n_classes), float('nan')
+        else: trained_or_init, dense_acc = trained_model(seed, ck)
+        pruned = copy.deepcopy(trained_or_init)
         for _, m, t in prunable_parameters(pruned): tetris_unstructured(m, t, cfg['n_bins'])
         nonzero, total = count_parameters(pruned)
         dev = next(pruned.parameters()).device
         _, acc = evaluate(pruned, data.x_test.to(dev), data.y_test.to(dev))
         return dict(kept_fraction=nonzero/total, nonzero_params=nonzero, test_acc=acc, dense_test_acc=dense_acc), None
-    runs = run_grid([dict(n_bins=b) for b in bins], seeds, train, resume_dir)
+    def trained_model(seed, ck):
+        if seed not in trained:
+            torch.manual_seed(seed)
+            model = mlp(data.n_features, hidden, data.n_classes)
+            summary, _ = train_mlp(data, dict(batch_size=batch_size, lr=lr), seed, epochs, device, ck, model=model)
+            trained[seed] = (model, summary['final_test_acc'])
+        return trained[seed]
+    runs = run_grid([dict(weights=w, n_bins=b) for w in ('trained', 'at init') for b in bins], seeds, train, resume_dir)
     runs.attrs['data_note'] = data.note
     return runs
