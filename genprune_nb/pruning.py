@@ -110,7 +110,8 @@ def keep_largest(scores: torch.Tensor, n: int) -> torch.Tensor:
 def prune_layerwise(targets, keep_counts) -> None:
     "Mask each `(qualified name, module, tensor)` target to its `keep_counts` largest-|w| entries."
     for (_, mod, name), n in zip(targets, keep_counts):
-        mask = keep_largest(_scores(mod, name), n)
+        scores = _scores(mod, name)
+        mask = keep_largest(scores, min(n, int((scores >= 0).sum())))  # masked entries (-1) are never revived
         apply_mask(mod, name, mask.view_as(getattr(mod, name)))
 
 @torch.no_grad()
@@ -127,6 +128,7 @@ def prune_global(targets, n_keep: int) -> None:
     # masked entries, at -1.0, are negative as int32 and never counted). Each probe counts chunk by chunk, so nothing
     # the size of `scores` is allocated besides it.
     bits = [c.view(torch.int32) for c in scores.split(sizes)]
+    n_keep = min(n_keep, _count_at_least(bits, 0))  # masked entries (-1.0 is a negative int32) are never revived
     if n_keep >= len(scores): threshold, ties = -1, 0
     else:
         lo, hi = 0, 0x7f800000  # count(bits >= lo) >= n_keep > count(bits >= hi + 1) once done
