@@ -183,16 +183,25 @@ def bench_pipeline(dataset='mnist', n_train=10000, compressions=(0.2, 0.4, 0.6, 
     pipe = FSAPrunedNet(compressions, 0.01, 3, hidden, epochs=epochs, fsa_params=dict(n_iter=fsa_n_iter), device=device, seed=seed).fit(data)
     pipe_wall = time.perf_counter() - t0
     c = pipe.compression_
-    torch.manual_seed(seed)
-    model = mlp(data.n_features, hidden, data.n_classes)
-    t0 = time.perf_counter()
-    s, _ = train_mlp(data, {}, seed, epochs, device, callbacks=[AnnealedPruning(model, c, epochs)], model=model)
-    anneal_wall = time.perf_counter() - t0
+    def annealed(comp):
+        torch.manual_seed(seed)
+        model = mlp(data.n_features, hidden, data.n_classes)
+        t = time.perf_counter()
+        s, _ = train_mlp(data, {}, seed, epochs, device, callbacks=[AnnealedPruning(model, comp, epochs)], model=model)
+        return time.perf_counter() - t, s['final_test_acc']
+    anneal_wall, anneal_acc = annealed(c)
+    # the search the pipeline replaces: annealed training at every candidate, then the same tolerance rule
+    # (the full model's accuracy read on the test split here, so this baseline is, if anything, favoured)
+    searched = {comp: annealed(comp) for comp in sorted(set(compressions) | {1.0})}
+    full = searched[1.0][1]
+    pick = min(comp for comp in compressions if full - searched[comp][1] <= 0.01) if any(full - searched[comp][1] <= 0.01 for comp in compressions) else max(compressions)
     rows = [dict(method=f'pipeline: FSA search + pruned-at-init training (chose {c})', wall_seconds=pipe_wall,
                  search_seconds=pipe.search_seconds_, test_acc=pipe.summary_['final_test_acc']),
-            dict(method=f'annealed pruning during training to {c}', wall_seconds=anneal_wall, search_seconds=0., test_acc=s['final_test_acc'])]
+            dict(method=f'annealed pruning during training, told the compression ({c})', wall_seconds=anneal_wall, search_seconds=0., test_acc=anneal_acc),
+            dict(method=f'annealed pruning at every candidate, then the same rule (chose {pick})', wall_seconds=sum(w for w, _ in searched.values()),
+                 search_seconds=sum(w for w, _ in searched.values()) - searched[pick][0], test_acc=searched[pick][1])]
     df = pd.DataFrame(rows)
-    df['wall_vs_annealed'] = df.wall_seconds/anneal_wall
+    df['wall_vs_pipeline'] = df.wall_seconds/pipe_wall
     return df
 
 register_benchmark('pipeline', bench_pipeline);
