@@ -6,13 +6,12 @@
 from __future__ import annotations
 import copy, numbers, time
 
-import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .pruning import apply_mask, get_mask, prunable_parameters, remove_masks
+from .pruning import apply_mask, prunable_parameters, remove_masks
 from .tetris import _check_weights, tetris_mask
 
 # %% auto #0

@@ -5,7 +5,7 @@
 # %% ../nbs/00_data.ipynb #cb011938
 from __future__ import annotations
 import gzip, hashlib, io, os, tempfile, urllib.error, urllib.request
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 

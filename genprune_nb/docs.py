@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_docs.ipynb #59165139
 from __future__ import annotations
-import html, json, re, shutil
+import html, re, shutil
 from pathlib import Path
 
 import nbformat

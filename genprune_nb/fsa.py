@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_fsa.ipynb #30ffc42e
 from __future__ import annotations
-import math, numbers, time
+import numbers, time
 
 import numpy as np
 import pandas as pd

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import importlib, math
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Iterator
 
 import torch

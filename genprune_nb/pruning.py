@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_annealed_pruning.ipynb #135caf3e
 from __future__ import annotations
-import math, numbers, time
+import numbers, time
 
 import numpy as np
 import pandas as pd
@@ -13,7 +13,7 @@ from torch import nn
 from torch.nn.utils import parametrize
 
 from .fsa import annealing_schedule
-from .models import count_parameters, effective_parameters, mlp
+from .models import effective_parameters, mlp
 from .training import Callback, FitState
 
 # %% auto #0

@@ -6,8 +6,6 @@
 from __future__ import annotations
 import numbers
 
-import numpy as np
-import pandas as pd
 import torch
 from torch import nn
 
@@ -48,10 +46,10 @@ def tetris_unstructured(module: nn.Module, name: str = 'weight', n_bins: int = 1
 
 # %% ../nbs/07_tetris.ipynb #b7ac5b63
 import copy
-from .experiments import register_experiment, register_benchmark, run_grid, train_mlp, load_for_experiment
+from .experiments import register_experiment, run_grid, train_mlp, load_for_experiment
 from .models import count_parameters, mlp
 from .pruning import prunable_parameters
-from .training import evaluate, resolve_device
+from .training import evaluate
 
 @register_experiment('tetris', group=('weights', 'n_bins'), metrics=('kept_fraction', 'test_acc', 'dense_test_acc'))
 def tetris_experiment(dataset='mnist', epochs=20, hidden=(512, 512), bins=(10, 100, 250, 500, 1000), batch_size=128, lr=1e-3,

@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_training.ipynb #c9a2925c
 from __future__ import annotations
-import io, math, os, time
+import io, os, time
 from dataclasses import dataclass, field
 from pathlib import Path
 
