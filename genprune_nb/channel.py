@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .pruning import apply_mask, prunable_parameters, remove_masks
+from .pruning import apply_mask, prunable_parameters, remove_masks, score_pruned
 from .tetris import _check_weights, tetris_mask
 
 # %% auto #0
@@ -81,8 +81,8 @@ def bench_semi_structured(width: int = 4096, batch: int = 4096, dtype=torch.floa
 # %% ../nbs/08_channel_pruning.ipynb #a8ead5de
 from .activations import ChannelOut
 from .experiments import register_experiment, register_benchmark, run_grid, train_mlp, load_for_experiment
-from .models import count_parameters, mlp
-from .training import evaluate, fit
+from .models import mlp
+from .training import fit
 
 @register_experiment('channel-prune', group=('act', 'pool_size'), metrics=('test_acc', 'kept_fraction', 'dense_test_acc'))
 def channel_prune_experiment(dataset='mnist', epochs=20, hidden=(512, 512), pool_sizes=(2, 3, 4, 8),
@@ -107,10 +107,7 @@ def channel_prune_experiment(dataset='mnist', epochs=20, hidden=(512, 512), pool
             for name, m in list(pruned.named_children()):
                 if isinstance(m, nn.ReLU): setattr(pruned, name, ChannelOut(finetune_pool))
             fit(pruned, data, finetune_epochs, lr=lr, batch_size=batch_size, seed=seed, device=device, progress=False)
-        nonzero, total = count_parameters(pruned)
-        dev = next(pruned.parameters()).device
-        _, acc = evaluate(pruned, data.x_test.to(dev), data.y_test.to(dev))
-        return dict(test_acc=acc, kept_fraction=nonzero/total, nonzero_params=nonzero, dense_test_acc=dense_acc), None
+        return dict(score_pruned(pruned, data), dense_test_acc=dense_acc), None
     cfgs = [dict(act=a, pool_size=ps) for a in (*acts, 'relu -> channelout (fine-tuned)') for ps in pool_sizes]
     runs = run_grid(cfgs, seeds, train, resume_dir)
     runs.attrs['data_note'] = data.note

@@ -41,7 +41,7 @@ register_dropout('alpha', lambda p: nn.AlphaDropout(p), doc='torch.nn.AlphaDropo
 register_dropout('shift', lambda p: ShiftDropout(p), doc="SERLU's shift-dropout (Zhang & Li 2018)");
 
 # %% ../nbs/02_dropout.ipynb #7a2bd165
-from .experiments import register_experiment, register_benchmark, run_grid, train_mlp, load_for_experiment
+from .experiments import register_experiment, register_benchmark, run_mlp_grid
 
 TABLE1 = [('selu', None), ('selu', 'standard'), ('selu', 'alpha'), ('serlu', None), ('serlu', 'standard'), ('serlu', 'shift'),
           ('maxout', None), ('maxout', 'standard'), ('channelout', None), ('channelout', 'standard'), ('relu', None), ('relu', 'standard')]
@@ -62,19 +62,12 @@ def plot_loss_curves(runs: pd.DataFrame, title: str = 'Train (dashed) and test l
     axes[0][0].set_ylabel('cross-entropy'); fig.suptitle(title); fig.tight_layout()
     return fig
 
-def _train_configs(cfgs, dataset, epochs, hidden, batch_size, lr, n_train, n_test, seeds, device, resume_dir):
-    data = load_for_experiment(dataset, n_train, n_test)
-    cfgs = [dict(c, hidden=list(hidden), batch_size=batch_size, lr=lr) for c in cfgs]
-    runs = run_grid(cfgs, seeds, lambda c, s, ck: train_mlp(data, c, s, epochs, device, ck), resume_dir)
-    runs.attrs['data_note'] = data.note
-    return runs
-
 @register_experiment('activations', group=('act', 'dropout', 'p'), plot=plot_loss_curves)
 def activations_experiment(dataset='mnist', epochs=20, hidden=(512, 512), p=0.2, pool_size=2, batch_size=128, lr=1e-3,
                            n_train=None, n_test=None, seeds=(0, 1, 2), device='auto', resume_dir=None):
     "Report Table 1: each activation without dropout, with standard dropout and with its own dropout."
     cfgs = [dict(act=a, dropout=d, p=p if d else 0.0, pool_size=pool_size) for a, d in TABLE1]
-    return _train_configs(cfgs, dataset, epochs, hidden, batch_size, lr, n_train, n_test, seeds, device, resume_dir)
+    return run_mlp_grid(cfgs, dataset, epochs, hidden, batch_size, lr, n_train, n_test, seeds, device, resume_dir)
 
 @register_experiment('dropout-sweep', group=('act', 'dropout', 'p', 'pool_size'))
 def dropout_sweep_experiment(dataset='mnist', epochs=20, hidden=(512, 512), ps=(0.2, 0.3, 0.4, 0.5), pool_sizes=(2, 4),
@@ -82,7 +75,7 @@ def dropout_sweep_experiment(dataset='mnist', epochs=20, hidden=(512, 512), ps=(
     "Report Table 2: each activation with its dropout at several p; maxout and channel-out at several pool sizes."
     cfgs = [dict(act=a, dropout=OWN_DROPOUT[a], p=p, pool_size=k) for a in ('selu', 'serlu') for p in ps for k in pool_sizes[:1]]
     cfgs += [dict(act=a, dropout='standard', p=p, pool_size=k) for a in ('maxout', 'channelout') for p in ps for k in pool_sizes]
-    return _train_configs(cfgs, dataset, epochs, hidden, batch_size, lr, n_train, n_test, seeds, device, resume_dir)
+    return run_mlp_grid(cfgs, dataset, epochs, hidden, batch_size, lr, n_train, n_test, seeds, device, resume_dir)
 
 # %% ../nbs/02_dropout.ipynb #480c4872
 def _time(fn, repeat=5):

@@ -21,7 +21,7 @@ from .training import fit, resolve_device, bench_train
 # %% auto #0
 __all__ = ['EXPERIMENTS', 'BENCHMARKS', 'MLP_OPTIONS', 'Experiment', 'register_experiment', 'register_benchmark',
            'get_experiment', 'run_grid', 'train_mlp', 'aggregate', 'format_table', 'device_name', 'provenance',
-           'write_results', 'plot_accuracy', 'run_experiment', 'load_for_experiment', 'demo', 'main']
+           'write_results', 'plot_accuracy', 'run_experiment', 'load_for_experiment', 'run_mlp_grid', 'demo', 'main']
 
 # %% ../nbs/10_experiments.ipynb #92122f26
 _PLUGINS = ('genprune_nb.activations', 'genprune_nb.dropout', 'genprune_nb.fsa', 'genprune_nb.pruning',
@@ -233,15 +233,19 @@ def _demo_configs():
         if drop in REGISTRY.names('dropout'): cfgs.append(dict(act=act, dropout=drop, p=0.2))
     return cfgs
 
+def run_mlp_grid(cfgs, dataset, epochs, hidden, batch_size, lr, n_train, n_test, seeds, device, resume_dir) -> pd.DataFrame:
+    "Train `mlp` for every layer configuration in `cfgs` × seed on one data set with the same budget (`run_grid` + `train_mlp`)."
+    data = load_for_experiment(dataset, n_train, n_test)
+    cfgs = [dict(c, hidden=list(hidden), batch_size=batch_size, lr=lr) for c in cfgs]
+    runs = run_grid(cfgs, seeds, lambda c, s, ck: train_mlp(data, c, s, epochs, device, ck), resume_dir)
+    runs.attrs['data_note'] = data.note
+    return runs
+
 @register_experiment('demo', group=('act', 'dropout'))
 def demo(dataset='digits', epochs=25, hidden=(128, 128), batch_size=64, lr=1e-3, n_train=None, n_test=None,
          seeds=(0, 1, 2), device='auto', resume_dir=None):
     "Every registered activation, without and with its dropout (p=0.2), on the bundled digits: a 2-minute CPU tour."
-    data = load_for_experiment(dataset, n_train, n_test)
-    cfgs = [dict(c, hidden=list(hidden), batch_size=batch_size, lr=lr) for c in _demo_configs()]
-    runs = run_grid(cfgs, seeds, lambda c, s, ck: train_mlp(data, c, s, epochs, device, ck), resume_dir)
-    runs.attrs['data_note'] = data.note
-    return runs
+    return run_mlp_grid(_demo_configs(), dataset, epochs, hidden, batch_size, lr, n_train, n_test, seeds, device, resume_dir)
 
 # %% ../nbs/10_experiments.ipynb #2b975ed0
 register_benchmark('train', bench_train);

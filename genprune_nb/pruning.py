@@ -13,14 +13,14 @@ from torch import nn
 from torch.nn.utils import parametrize
 
 from .fsa import annealing_schedule
-from .models import effective_parameters, mlp
+from .models import count_parameters, effective_parameters, mlp
 from .training import Callback, FitState
 
 # %% auto #0
 __all__ = ['PRUNABLE', 'SCOPES', 'PRUNING_METRICS', 'VARIANTS', 'PruningMask', 'get_mask', 'apply_mask', 'remove_masks',
            'prunable_parameters', 'keep_largest', 'prune_layerwise', 'prune_global', 'AnnealedPruning',
-           'magnitude_prune', 'sparsity_report', 'plot_nonzero', 'anneal_compression_experiment', 'same_size_hidden',
-           'anneal_variants_experiment', 'bench_pruning']
+           'magnitude_prune', 'sparsity_report', 'score_pruned', 'plot_nonzero', 'anneal_compression_experiment',
+           'same_size_hidden', 'anneal_variants_experiment', 'bench_pruning']
 
 # %% ../nbs/06_annealed_pruning.ipynb #f20cc118
 class _MaskForward(torch.autograd.Function):
@@ -233,6 +233,15 @@ def sparsity_report(model: nn.Module, example_input: torch.Tensor | None = None)
 
 # %% ../nbs/06_annealed_pruning.ipynb #8f8fdf46
 from .experiments import register_experiment, register_benchmark, run_grid, train_mlp, load_for_experiment
+
+# post-training pruning experiments (Tetris, channel pruning) all end by scoring a pruned copy
+def score_pruned(model: nn.Module, data) -> dict:
+    "Test accuracy, kept fraction and nonzero parameters of a (pruned) `model` on `data`'s test split."
+    from genprune_nb.training import evaluate
+    nonzero, total = count_parameters(model)
+    dev = next(model.parameters()).device
+    _, acc = evaluate(model, data.x_test.to(dev), data.y_test.to(dev))
+    return dict(test_acc=acc, kept_fraction=nonzero/total, nonzero_params=nonzero)
 
 def plot_nonzero(runs: pd.DataFrame):
     "Nonzero parameters per epoch (the report's Fig. 14): total per configuration, and per layer for the first pruned one."

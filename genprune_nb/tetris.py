@@ -47,9 +47,8 @@ def tetris_unstructured(module: nn.Module, name: str = 'weight', n_bins: int = 1
 # %% ../nbs/07_tetris.ipynb #b7ac5b63
 import copy
 from .experiments import register_experiment, run_grid, train_mlp, load_for_experiment
-from .models import count_parameters, mlp
-from .pruning import prunable_parameters
-from .training import evaluate
+from .models import mlp
+from .pruning import prunable_parameters, score_pruned
 
 @register_experiment('tetris', group=('weights', 'n_bins'), metrics=('kept_fraction', 'test_acc', 'dense_test_acc'))
 def tetris_experiment(dataset='mnist', epochs=20, hidden=(512, 512), bins=(10, 100, 250, 500, 1000), batch_size=128, lr=1e-3,
@@ -63,10 +62,7 @@ def tetris_experiment(dataset='mnist', epochs=20, hidden=(512, 512), bins=(10, 1
         else: trained_or_init, dense_acc = trained_model(seed, ck)
         pruned = copy.deepcopy(trained_or_init)
         for _, m, t in prunable_parameters(pruned): tetris_unstructured(m, t, cfg['n_bins'])
-        nonzero, total = count_parameters(pruned)
-        dev = next(pruned.parameters()).device
-        _, acc = evaluate(pruned, data.x_test.to(dev), data.y_test.to(dev))
-        return dict(kept_fraction=nonzero/total, nonzero_params=nonzero, test_acc=acc, dense_test_acc=dense_acc), None
+        return dict(score_pruned(pruned, data), dense_test_acc=dense_acc), None
     def trained_model(seed, ck):
         if seed not in trained:
             torch.manual_seed(seed)
