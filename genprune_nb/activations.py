@@ -22,18 +22,19 @@ SERLU_FMIN = -SERLU_LAMBDA*SERLU_ALPHA/math.e  # the minimum, at x = -1: the val
 
 # %% ../nbs/01_activations.ipynb #cb9147de
 class _SERLUFunction(torch.autograd.Function):
-    # serlu(x) = x * g(x) with g = λ for x >= 0 and λα·eˣ below; serlu'(x) = λ above and λα·eˣ(1 + x) below.
-    # In-place chains keep each pass to one allocation; only x is saved for backward.
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return x*x.clamp(max=0).exp_().mul_(SERLU_LAMBDA*SERLU_ALPHA).masked_fill_(x >= 0, SERLU_LAMBDA)
+        neg = x.clamp(max=0)
+        return torch.addcmul(x.clamp(min=0), neg, neg.exp(), value=SERLU_ALPHA).mul_(SERLU_LAMBDA)
 
     @staticmethod
     def backward(ctx, grad):
         x, = ctx.saved_tensors
         neg = x.clamp(max=0)
-        return grad*neg.exp().mul_(neg.add_(1)).mul_(SERLU_LAMBDA*SERLU_ALPHA).masked_fill_(x >= 0, SERLU_LAMBDA)
+        grad_pos = torch.ops.aten.threshold_backward(grad, x, 0)  # grad where x > 0, else 0: relu's fused backward
+        grad_neg = (grad - grad_pos).mul_(neg.exp()).mul_(neg.add_(1))
+        return grad_pos.add_(grad_neg, alpha=SERLU_ALPHA).mul_(SERLU_LAMBDA)
 
 def _check_float(x: torch.Tensor, name: str):
     if not torch.is_floating_point(x): raise TypeError(f'{name} needs a floating-point input, got {x.dtype}')

@@ -114,11 +114,16 @@ def channel_prune_experiment(dataset='mnist', epochs=20, hidden=(512, 512), pool
     return runs
 
 # %% ../nbs/08_channel_pruning.ipynb #ad9ef2bc
-def bench_masks(sizes=(4096, 16384), n_bins: int = 100, pool_size: int = 2, repeat: int = 3, device: str = 'cpu') -> pd.DataFrame:
+def bench_masks(sizes=(4096, 16384), n_bins: int = 100, pool_size: int = 2, weights=('normal', 'uniform'), repeat: int = 3,
+                device: str = 'cpu') -> pd.DataFrame:
     "Median mask time of tetris_mask and channel_mask vs. torch's L1Unstructured.compute_mask with the same kept count."
     import torch.nn.utils.prune as tprune
     from genprune_nb.training import resolve_device
     dev = resolve_device(device)
+    draws = dict(normal=lambda n: torch.randn(n, n, device=dev), uniform=lambda n: torch.rand(n, n, device=dev)*2 - 1)
+    if isinstance(weights, str): weights = (weights,)
+    for kind in weights:
+        if kind not in draws: raise ValueError(f'weights must be among {sorted(draws)}, got {kind!r}')
     def timed(f):
         ts = []
         for _ in range(repeat):
@@ -129,13 +134,16 @@ def bench_masks(sizes=(4096, 16384), n_bins: int = 100, pool_size: int = 2, repe
         return sorted(ts)[len(ts)//2], out
     rows = []
     for n in sizes:
-        torch.manual_seed(0); w = torch.randn(n, n, device=dev)
-        for name, f in ((f'tetris_mask ({n_bins} bins)', lambda: tetris_mask(w, n_bins)), (f'channel_mask (pool {pool_size})', lambda: channel_mask(w, pool_size))):
-            secs, mask = timed(f)
-            kept = int(mask.sum()); del mask
-            l1, _ = timed(lambda: tprune.L1Unstructured(amount=w.numel() - kept).compute_mask(w, torch.ones_like(w)))
-            rows.append(dict(size=f'{n}x{n}', method=name, kept=kept, seconds=secs, l1_unstructured_seconds=l1, ratio_to_l1=secs/l1))
-        del w
+        for kind in weights:
+            torch.manual_seed(0); w = draws[kind](n)
+            for name, f in ((f'tetris_mask ({n_bins} bins)', lambda: tetris_mask(w, n_bins)),
+                            (f'channel_mask (pool {pool_size})', lambda: channel_mask(w, pool_size))):
+                secs, mask = timed(f)
+                kept = int(mask.sum()); del mask
+                l1, _ = timed(lambda: tprune.L1Unstructured(amount=w.numel() - kept).compute_mask(w, torch.ones_like(w)))
+                rows.append(dict(size=f'{n}x{n}', weights=kind, method=name, kept=kept, seconds=secs,
+                                 l1_unstructured_seconds=l1, ratio_to_l1=secs/l1))
+            del w
     return pd.DataFrame(rows)
 
 register_benchmark('masks', bench_masks);

@@ -15,19 +15,33 @@ from .activations import SERLU_FMIN, serlu, maxout, channel_out
 from .models import register_dropout, mlp
 
 # %% auto #0
-__all__ = ['TABLE1', 'OWN_DROPOUT', 'shift_dropout', 'ShiftDropout', 'plot_loss_curves', 'activations_experiment',
+__all__ = ['TABLE1', 'OWN_DROPOUT', 'applied_p', 'shift_dropout', 'ShiftDropout', 'plot_loss_curves', 'activations_experiment',
            'dropout_sweep_experiment', 'bench_activations']
 
 # %% ../nbs/02_dropout.ipynb #7bbcf5ed
 def _check_p(p):
     if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p < 1: raise ValueError(f'p must be in [0, 1), got {p!r}')
 
+_DRAW_BITS = 16
+
+def applied_p(p: float) -> float:
+    "The drop probability shift-dropout applies for `p`: `p` rounded to a multiple of 2**-16 (below 1)."
+    return min(round(p*2**_DRAW_BITS), 2**_DRAW_BITS - 1)/2**_DRAW_BITS
+
+def _keep_mask(x: torch.Tensor, p: float) -> torch.Tensor:
+    "0/1 float32 mask shaped like `x`, each unit kept with probability 1 - applied_p(p)."
+    words = torch.randint(-2**63, 2**63 - 1, ((x.numel() + 3)//4,), dtype=torch.int64, device=x.device)  # 64 random bits
+    draws = words.view(torch.int16)[:x.numel()].view(x.shape)  # uniform on [-2**15, 2**15)
+    threshold = round(applied_p(p)*2**_DRAW_BITS) - 2**15   # drop when the draw is below it
+    return draws.float().sub_(threshold - 1).clamp_(0, 1)   # integer draws: >= threshold -> 1, below -> 0
+
 def shift_dropout(x: torch.Tensor, p: float = 0.5, training: bool = True, f_min: float = SERLU_FMIN) -> torch.Tensor:
-    "Shift-dropout: `f_min + d*(x - f_min)/(1-p)` with `d ~ Bernoulli(1-p)` while training; identity otherwise."
+    "Shift-dropout: `f_min + d*(x - f_min)/(1-p)` with `d ~ Bernoulli(1-p)` while training (p as `applied_p(p)`); identity otherwise."
     _check_p(p)
     if not torch.is_floating_point(x): raise TypeError(f'shift_dropout needs a floating-point input, got {x.dtype}')
     if not training or p == 0: return x
-    return F.dropout(x - f_min, p, training=True) + f_min
+    keep = _keep_mask(x, p).to(x.dtype)
+    return torch.addcmul(x.new_full((), f_min), keep, x - f_min, value=1/(1 - applied_p(p)))
 
 class ShiftDropout(nn.Module):
     "SERLU's dropout (Zhang & Li 2018): drops units to `f_min` and rescales around it, preserving the mean."
@@ -85,8 +99,9 @@ def _time(fn, repeat=5):
         t = time.perf_counter(); fn(); ts.append(time.perf_counter() - t)
     return sorted(ts)[len(ts)//2]
 
-def bench_activations(dataset='mnist', hidden=(512, 512), batch_size=128, epochs=2, device='auto', size=4096, repeat=5) -> pd.DataFrame:
-    "Median time of forward+backward of each layer alone on a `size`×`size` tensor, and of one training epoch per configuration."
+def bench_activations(dataset='mnist', hidden=(512, 512), batch_size=128, epochs=2, device='auto', size=4096, repeat=5,
+                      compile=(False, True)) -> pd.DataFrame:
+    "Median time of forward+backward of each layer alone on a `size`×`size` tensor, and of one training epoch per configuration (eager and compiled)."
     from genprune_nb.training import resolve_device, fit
     from genprune_nb.data import load_dataset
     dev = resolve_device(device)
@@ -99,17 +114,19 @@ def bench_activations(dataset='mnist', hidden=(512, 512), batch_size=128, epochs
     def fwd_bwd(f):
         def run(): x.grad = None; f(x).sum().backward(); sync()
         return run
-    rows = [dict(bench='layer alone, fwd+bwd', config=k, seconds=_time(fwd_bwd(f), repeat)) for k, f in layers.items()]
+    rows = [dict(bench='layer alone, fwd+bwd', mode='eager', config=k, seconds=_time(fwd_bwd(f), repeat)) for k, f in layers.items()]
     data = load_dataset(dataset).to(dev)
-    for act, drop in [('relu', None), ('selu', None), ('serlu', None), ('serlu', 'shift'), ('relu', 'standard'),
-                      ('maxout', None), ('channelout', None)]:
-        torch.manual_seed(0)
-        net = mlp(data.n_features, hidden, data.n_classes, act=act, dropout=drop, p=0.2 if drop else 0.)
-        h = fit(net, data, epochs + 1, batch_size=batch_size, device=dev, progress=False).history.iloc[1:]
-        rows.append(dict(bench='MLP training epoch', config=act + (f' + {drop} dropout' if drop else ''), seconds=float(h.train_time.median())))
+    for compiled in ((compile,) if isinstance(compile, bool) else compile):
+        for act, drop in [('relu', None), ('selu', None), ('serlu', None), ('serlu', 'shift'), ('relu', 'standard'),
+                          ('maxout', None), ('channelout', None)]:
+            torch.manual_seed(0)
+            net = mlp(data.n_features, hidden, data.n_classes, act=act, dropout=drop, p=0.2 if drop else 0.)
+            h = fit(net, data, epochs + 1, batch_size=batch_size, device=dev, progress=False, compile=compiled).history.iloc[1:]
+            rows.append(dict(bench='MLP training epoch', mode='compiled' if compiled else 'eager',
+                             config=act + (f' + {drop} dropout' if drop else ''), seconds=float(h.train_time.median())))
     df = pd.DataFrame(rows)
-    base = {'layer alone, fwd+bwd': df.seconds[df.config == 'relu'].iloc[0], 'MLP training epoch': df.seconds[df.config == 'relu'].iloc[-1]}
-    df['vs_relu'] = df.seconds/df.bench.map(base)
+    relu = df[df.config == 'relu'].set_index(['bench', 'mode']).seconds
+    df['vs_relu'] = df.seconds/[relu[b, m] for b, m in zip(df.bench, df['mode'])]
     return df
 
 register_benchmark('activations', bench_activations);

@@ -352,27 +352,30 @@ def _peak_extra_bytes(fn, device) -> tuple[float, float]:
     t = time.perf_counter(); fn(); secs = time.perf_counter() - t
     return secs, (status('VmHWM:') - base if base is not None else float('nan'))
 
-def bench_pruning(dataset='mnist', hidden=(512, 512), epochs=3, big_width=2500, big_layers=8, compression=0.5, device='auto') -> pd.DataFrame:
-    "Training-epoch cost of annealed pruning (layer, global) vs. none; one global step on a big model vs. torch's global_unstructured."
+def bench_pruning(dataset='mnist', hidden=(512, 512), epochs=3, big_width=2500, big_layers=8, compression=0.5, device='auto',
+                  compile=(False, True)) -> pd.DataFrame:
+    "Training-epoch cost of annealed pruning (layer, global) vs. none, eager and compiled; one global step on a big model vs. torch's global_unstructured."
     from genprune_nb.data import load_dataset
     from genprune_nb.training import fit, resolve_device
     dev = resolve_device(device)
     data = load_dataset(dataset).to(dev)
-    models, callbacks = {}, {}
-    for kind in ('no pruning', 'annealed, layer', 'annealed, global'):
-        torch.manual_seed(0); models[kind] = mlp(data.n_features, hidden, data.n_classes).to(dev)
-        callbacks[kind] = [] if kind == 'no pruning' else [AnnealedPruning(models[kind], compression, epochs + 1, scope=kind.split(', ')[1])]
-    times = {k: [] for k in models}
-    for e in range(1, epochs + 2):  # interleaved; epoch 1 is warm-up
-        for kind, model in models.items():
-            cbs = callbacks[kind]
-            for cb in cbs: cb.epoch = e - 1
-            h = fit(model, data, 1, device=dev, progress=False, callbacks=[_StepAt(cb, e) for cb in cbs]).history.iloc[0]
-            times[kind].append(h.train_time + h.callback_time)
-    rows = [dict(bench='MNIST MLP epoch (train + pruning step)', method=k, seconds=float(np.median(v[1:])),
-                 peak_extra_mb=float('nan')) for k, v in times.items()]
-    base = rows[0]['seconds']
-    for r in rows: r['ratio'] = r['seconds']/base
+    rows = []
+    for compiled in ((compile,) if isinstance(compile, bool) else compile):
+        models, callbacks = {}, {}
+        for kind in ('no pruning', 'annealed, layer', 'annealed, global'):
+            torch.manual_seed(0); models[kind] = mlp(data.n_features, hidden, data.n_classes).to(dev)
+            callbacks[kind] = [] if kind == 'no pruning' else [AnnealedPruning(models[kind], compression, epochs + 1, scope=kind.split(', ')[1])]
+        times = {k: [] for k in models}
+        for e in range(1, epochs + 2):  # interleaved; epoch 1 is warm-up (and compiles)
+            for kind, model in models.items():
+                cbs = callbacks[kind]
+                for cb in cbs: cb.epoch = e - 1
+                h = fit(model, data, 1, device=dev, progress=False, callbacks=[_StepAt(cb, e) for cb in cbs], compile=compiled).history.iloc[0]
+                times[kind].append(h.train_time + h.callback_time)
+        mode = [dict(bench='MNIST MLP epoch (train + pruning step)', mode='compiled' if compiled else 'eager', method=k,
+                     seconds=float(np.median(v[1:])), peak_extra_mb=float('nan')) for k, v in times.items()]
+        for r in mode: r['ratio'] = r['seconds']/mode[0]['seconds']
+        rows += mode
     def big():
         torch.manual_seed(0)
         return nn.Sequential(*[nn.Linear(big_width, big_width, bias=False) for _ in range(big_layers)]).to(dev)
@@ -387,8 +390,8 @@ def bench_pruning(dataset='mnist', hidden=(512, 512), epochs=3, big_width=2500, 
     import torch.nn.utils.prune as tprune
     theirs = _peak_extra_bytes(lambda: tprune.global_unstructured([(m, 'weight') for m in net], tprune.L1Unstructured, amount=n_params - n_keep), dev)
     name = f'global step, {n_params/1e6:.0f}M parameters'
-    rows += [dict(bench=name, method='genprune prune_global', seconds=ours[0], peak_extra_mb=ours[1]/2**20),
-             dict(bench=name, method='torch.nn.utils.prune.global_unstructured', seconds=theirs[0], peak_extra_mb=theirs[1]/2**20)]
+    rows += [dict(bench=name, mode='eager', method='genprune prune_global', seconds=ours[0], peak_extra_mb=ours[1]/2**20),
+             dict(bench=name, mode='eager', method='torch.nn.utils.prune.global_unstructured', seconds=theirs[0], peak_extra_mb=theirs[1]/2**20)]
     rows[-2]['ratio'] = 1.0; rows[-1]['ratio'] = theirs[0]/ours[0]
     return pd.DataFrame(rows)
 

@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_tetris.ipynb #b7b8dd6a
 from __future__ import annotations
-import numbers
+import math, numbers
 
 import torch
 from torch import nn
@@ -12,39 +12,97 @@ from torch import nn
 from .pruning import apply_mask
 
 # %% auto #0
-__all__ = ['tetris_mask', 'tetris_unstructured', 'tetris_experiment']
+__all__ = ['MAX_BINS', 'tetris_mask', 'tetris_unstructured', 'tetris_experiment']
 
-# %% ../nbs/07_tetris.ipynb #3a6b2e6d
+# %% ../nbs/07_tetris.ipynb #3b73426d
 def _check_weights(w: torch.Tensor, what: str):
+    "Raise on non-float, empty or non-finite weights; return (min, max), which the finiteness check needs anyway."
     if not torch.is_floating_point(w): raise TypeError(f'{what} needs floating-point weights, got {w.dtype}')
     if w.numel() == 0: raise ValueError(f'{what} got an empty tensor')
-    if not torch.isfinite(w).all(): raise ValueError(f'{what} got NaN or infinite weights')
+    lo, hi = torch.aminmax(w.detach())  # min and max propagate NaN and are infinite when any weight is
+    if not (torch.isfinite(lo) and torch.isfinite(hi)): raise ValueError(f'{what} got NaN or infinite weights')
+    return lo, hi
+
+MAX_BINS = 1 << 22  # bin and cell indices stay exact in float32 below 2**24
+_CHUNK = 1 << 18     # weights per pass on CPU: temporaries stay in cache and their memory is reused, not page-faulted in
+
+def _chunk(flat: torch.Tensor) -> int:
+    "Weights per pass: a GPU's caching allocator makes one whole-tensor pass cheapest."
+    return _CHUNK if flat.device.type == 'cpu' else flat.numel()
+
+def _positions(x: torch.Tensor, lo, hi, n_bins: int):
+    "Position u of each weight on the bin axis [0, n_bins] and its bin floor(u), both float32."
+    u = torch.sub(x, lo).div_(hi - lo).mul_(n_bins)
+    return u, u.floor().clamp_(max=n_bins - 1)
+
+def _count(keys: torch.Tensor, n: int) -> torch.Tensor:
+    "Counts of integer-valued float keys in [0, n): centred bins make histc exact on every device for n < 2**22."
+    return torch.histc(keys, n, -0.5, n - 0.5).long()
+
+def _cell_keys(x, lo, hi, n_bins: int, cells: int, straddling, reach):
+    "bin*cells + cell for each weight; cells follow the value inside a bin, and |w| inside the bin holding 0."
+    u, bins = _positions(x, lo, hi, n_bins)
+    cell = u.sub_(bins).mul_(cells).floor_().clamp_(max=cells - 1)  # u - floor(u) is exact: cells are monotone in w
+    if straddling is not None:
+        inside = (bins == straddling).nonzero().squeeze(1)
+        cell[inside] = (x[inside].abs()*(cells/reach)).floor_().clamp_(max=cells - 1)
+    return cell.add_(bins, alpha=cells)
+
+def _drop_smallest_per_bin(flat, lo: float, hi: float, n_bins: int, drop: int) -> torch.Tensor:
+    "Keep-mask that drops the `drop` smallest |w| of every non-empty bin (among equal |w|, the higher index first)."
+    dev, step = flat.device, _chunk(flat)
+    chunks = range(0, flat.numel(), step)
+    cells = max(1, min(1024, MAX_BINS//n_bins))
+    span = (hi - lo)/n_bins
+    zero_at = -lo/span  # where 0 sits on the bin axis
+    straddling = int(zero_at) if 0 < zero_at < n_bins and zero_at != int(zero_at) else None
+    reach = None if straddling is None else max(abs(lo + straddling*span), abs(lo + (straddling + 1)*span))
+    keys = lambda x: _cell_keys(x, lo, hi, n_bins, cells, straddling, reach)
+    cell_counts = sum(_count(keys(flat[s:s + step]), n_bins*cells) for s in chunks).view(n_bins, cells)
+    # In negative bins |w| shrinks as w grows: they drop from their top cells, all others from their bottom cells.
+    negative = torch.arange(n_bins, device=dev) < (straddling if straddling is not None else max(0, math.ceil(zero_at)))
+    flip = lambda t: torch.where(negative[:, None], t.flip(1), t)
+    ordered = flip(cell_counts)
+    below = ordered.cumsum(1)
+    edge = torch.searchsorted(below, torch.full((n_bins, 1), drop, device=dev, dtype=below.dtype)).clamp_(max=cells - 1)
+    still_to_drop = (drop - below.gather(1, edge) + ordered.gather(1, edge)).squeeze(1)
+    rank = torch.arange(cells, device=dev).expand(n_bins, cells)
+    status = flip((rank > edge).to(torch.uint8)*2 + (rank == edge).to(torch.uint8)).flatten()  # 0 drop, 1 edge cell, 2 keep
+    keep, edge_idx = torch.empty_like(flat, dtype=torch.bool), []
+    for s in chunks:
+        st = status.take(keys(flat[s:s + step]).long())
+        keep[s:s + len(st)] = st == 2
+        edge_idx.append((st == 1).nonzero().squeeze(1) + s)
+    # Only the edge cells need sorting: by bin, then |w|, the higher index first among ties.
+    edge_idx = torch.cat(edge_idx).flip(0)
+    edge_bin = _positions(flat[edge_idx], lo, hi, n_bins)[1].long()
+    order = torch.argsort(flat[edge_idx].abs(), stable=True); edge_idx, edge_bin = edge_idx[order], edge_bin[order]
+    order = torch.argsort(edge_bin, stable=True); edge_idx, edge_bin = edge_idx[order], edge_bin[order]
+    per_bin = torch.bincount(edge_bin, minlength=n_bins)
+    rank_in_bin = torch.arange(len(edge_idx), device=dev) - (per_bin.cumsum(0) - per_bin)[edge_bin]
+    keep[edge_idx] = rank_in_bin >= still_to_drop[edge_bin]
+    return keep
 
 def tetris_mask(w: torch.Tensor, n_bins: int) -> torch.Tensor:
     "Bool mask of Tetris pruning with `n_bins` equal-width bins over [min w, max w]: keeps M - B*(P_min - 1) weights."
-    if isinstance(n_bins, bool) or not isinstance(n_bins, numbers.Integral) or n_bins < 1:
-        raise ValueError(f'n_bins must be an integer >= 1, got {n_bins!r}')
-    _check_weights(w, 'tetris_mask')
+    if isinstance(n_bins, bool) or not isinstance(n_bins, numbers.Integral) or not 1 <= n_bins <= MAX_BINS:
+        raise ValueError(f'n_bins must be an integer in [1, {MAX_BINS}], got {n_bins!r}')
+    lo, hi = (float(v) for v in _check_weights(w, 'tetris_mask'))
     flat = w.detach().flatten().float()
-    lo, hi = flat.min(), flat.max()
-    if hi > lo: bins = ((flat - lo)/(hi - lo)*n_bins).floor_().long().clamp_(max=n_bins - 1)
-    else: bins = torch.zeros_like(flat, dtype=torch.long)  # a constant tensor is one bin: one weight survives
-    counts = torch.bincount(bins, minlength=n_bins)
+    if not hi > lo:  # a constant tensor is one bin: only its first weight survives
+        keep = torch.zeros_like(flat, dtype=torch.bool); keep[0] = True
+        return keep.view_as(w)
+    step = _chunk(flat)
+    counts = sum(_count(_positions(flat[s:s + step], lo, hi, n_bins)[1], n_bins) for s in range(0, flat.numel(), step))
     p_min = int(counts[counts > 0].min())
     if p_min == 1: return torch.ones_like(w, dtype=torch.bool)  # every bin keeps all: P_min - 1 = 0
-    # One stable sort on a float64 key: the bin, then descending |w| inside it (ties keep the lower index first).
-    a = flat.abs().double()
-    order = torch.argsort(bins.double() + (1 - a/(a.max()*(1 + 1e-12))), stable=True)
-    starts = torch.cumsum(counts, 0) - counts
-    rank = torch.empty_like(order)
-    rank[order] = torch.arange(len(order), device=order.device) - starts[bins[order]]
-    return (rank < (counts - p_min + 1)[bins]).view_as(w)
+    return _drop_smallest_per_bin(flat, lo, hi, n_bins, p_min - 1).view_as(w)
 
 def tetris_unstructured(module: nn.Module, name: str = 'weight', n_bins: int = 100) -> nn.Module:
     "Tetris-prune `module.name` in place (through `apply_mask`, like `torch.nn.utils.prune.l1_unstructured`)."
     return apply_mask(module, name, tetris_mask(getattr(module, name), n_bins))
 
-# %% ../nbs/07_tetris.ipynb #b7ac5b63
+# %% ../nbs/07_tetris.ipynb #bb1e9fb5
 import copy
 from .experiments import register_experiment, run_grid, train_mlp, load_for_experiment
 from .models import mlp

@@ -106,9 +106,12 @@ def _validate(epochs, lr, batch_size, optimizer):
 # %% ../nbs/04_training.ipynb #45e4de7f
 def fit(model: nn.Module, data: DataSplit, epochs: int, lr: float = 1e-3, batch_size: int = 128, optimizer: str = 'adam',
         weight_decay: float = 0., seed: int = 0, device: str | torch.device = 'auto', callbacks=(),
-        checkpoint: str | os.PathLike | None = None, progress: bool | None = None, eval_batch_size: int = 8192) -> FitResult:
+        checkpoint: str | os.PathLike | None = None, progress: bool | None = None, eval_batch_size: int = 8192,
+        compile: bool | dict = False) -> FitResult:
     "Train `model` on `data` for `epochs` epochs with cross-entropy; evaluate after each epoch; resume from `checkpoint` if it exists."
     _validate(epochs, lr, batch_size, optimizer)
+    if not (isinstance(compile, bool) or isinstance(compile, dict)):
+        raise ValueError(f'compile must be True, False or a dict of torch.compile options, got {compile!r}')
     dev = resolve_device(device)
     model.to(dev); data = data.to(dev)
     seed_everything(seed)
@@ -124,6 +127,10 @@ def fit(model: nn.Module, data: DataSplit, epochs: int, lr: float = 1e-3, batch_
         if dev.type == 'cuda' and ck.get('cuda_rng') is not None: torch.cuda.set_rng_state(ck['cuda_rng'], dev)
         state.history, state.epoch = ck['history'], ck['epoch']
     x, y, n = data.x_train, data.y_train, len(data.y_train)
+    # Training batches may run through torch.compile (it fuses element-wise work); `model` itself stays what is
+    # evaluated, checkpointed and returned. dynamic=True: the last, smaller batch does not trigger a recompile.
+    options = {} if compile is True else compile
+    forward = model if compile is False else torch.compile(model, **{'dynamic': True, **options})
     bar = tqdm(range(state.epoch + 1, epochs + 1), desc='fit', disable=(None if progress is None else not progress), leave=False)
     for epoch in bar:
         state.epoch, state.log = epoch, {}
@@ -132,7 +139,7 @@ def fit(model: nn.Module, data: DataSplit, epochs: int, lr: float = 1e-3, batch_
         perm = torch.randperm(n, device=dev, generator=batch_order)
         for i in range(0, n, batch_size):
             idx = perm[i:i+batch_size]
-            loss = F.cross_entropy(model(x[idx]), y[idx])
+            loss = F.cross_entropy(forward(x[idx]), y[idx])
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -157,7 +164,7 @@ def fit(model: nn.Module, data: DataSplit, epochs: int, lr: float = 1e-3, batch_
     history = pd.DataFrame(state.history)
     return FitResult(model, history, summarize(history, seed=seed, device=str(dev)))
 
-# %% ../nbs/04_training.ipynb #8c246ab7
+# %% ../nbs/04_training.ipynb #fa5c51a4
 def _median(xs): xs = sorted(xs); return xs[len(xs)//2]
 
 def bench_train(dataset: str = 'mnist', epochs: int = 3, hidden=(512, 512), batch_size: int = 128, device: str = 'auto',
