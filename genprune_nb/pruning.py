@@ -199,7 +199,7 @@ def magnitude_prune(model: nn.Module, compression: float, scope: str = 'layer', 
     AnnealedPruning(model, compression, 1, scope=scope, parameters=parameters, include_bias=include_bias).step(1)
     return model
 
-# %% ../nbs/06_annealed_pruning.ipynb #d5e2a795
+# %% ../nbs/06_annealed_pruning.ipynb #4db23116
 @torch.no_grad()
 def sparsity_report(model: nn.Module, example_input: torch.Tensor | None = None) -> pd.DataFrame:
     "Per-layer and total parameters, nonzero, density, compression ratio, dense/nonzero MACs per sample and theoretical speedup."
@@ -231,7 +231,7 @@ def sparsity_report(model: nn.Module, example_input: torch.Tensor | None = None)
     df['theoretical_speedup'] = df.dense_macs/df.nonzero_macs.clip(lower=1)
     return df
 
-# %% ../nbs/06_annealed_pruning.ipynb #8f8fdf46
+# %% ../nbs/06_annealed_pruning.ipynb #43ae70c0
 from .experiments import register_experiment, register_benchmark, run_grid, train_mlp, load_for_experiment
 
 # post-training pruning experiments (Tetris, channel pruning) all end by scoring a pruned copy
@@ -279,7 +279,7 @@ def anneal_compression_experiment(dataset='mnist', epochs=20, hidden=(512, 512),
     runs.attrs['data_note'] = data.note
     return runs
 
-# %% ../nbs/06_annealed_pruning.ipynb #43ae70c0
+# %% ../nbs/06_annealed_pruning.ipynb #f66b80e8
 def _mlp_params(n_in, hidden, n_out):
     widths = [n_in, *hidden, n_out]
     return sum(a*b + b for a, b in zip(widths, widths[1:]))
@@ -293,7 +293,7 @@ def same_size_hidden(n_in: int, hidden, n_out: int, compression: float) -> tuple
         lo, hi = (f, hi) if _mlp_params(n_in, [max(1, round(h*f)) for h in hidden], n_out) < target else (lo, f)
     return tuple(max(1, round(h*(lo + hi)/2)) for h in hidden)
 
-# %% ../nbs/06_annealed_pruning.ipynb #f66b80e8
+# %% ../nbs/06_annealed_pruning.ipynb #b1f1ddb8
 VARIANTS = ('no pruning', 'by layer during training', 'with dropout and batchnorm', 'all parameters at once (global)',
             'retrain from scratch (final masks, fresh init)', 'rewind to init (final masks, lottery ticket)',
             'prune at initialization', 'smaller dense model, same parameters')
@@ -336,7 +336,7 @@ def anneal_variants_experiment(dataset='mnist', epochs=20, hidden=(512, 512), co
     runs.attrs['data_note'] = data.note
     return runs
 
-# %% ../nbs/06_annealed_pruning.ipynb #b30d3b16
+# %% ../nbs/06_annealed_pruning.ipynb #a81a34d7
 def _peak_extra_bytes(fn, device) -> tuple[float, float]:
     "Seconds and peak extra memory of `fn()`."
     if device.type == 'cuda':
