@@ -80,7 +80,7 @@ def bench_semi_structured(width: int = 4096, batch: int = 4096, dtype=torch.floa
 
 # %% ../nbs/08_channel_pruning.ipynb #a8ead5de
 from .activations import ChannelOut
-from .experiments import register_experiment, register_benchmark, run_grid, train_mlp, load_for_experiment
+from .experiments import register_experiment, register_benchmark, run_grid, train_mlp, load_for_experiment, median_time
 from .models import mlp
 from .training import fit
 
@@ -124,14 +124,7 @@ def bench_masks(sizes=(4096, 16384), n_bins: int = 100, pool_size: int = 2, weig
     if isinstance(weights, str): weights = (weights,)
     for kind in weights:
         if kind not in draws: raise ValueError(f'weights must be among {sorted(draws)}, got {kind!r}')
-    def timed(f):
-        ts = []
-        for _ in range(repeat):
-            if dev.type == 'cuda': torch.cuda.synchronize(dev)
-            t = time.perf_counter(); out = f()
-            if dev.type == 'cuda': torch.cuda.synchronize(dev)
-            ts.append(time.perf_counter() - t)
-        return sorted(ts)[len(ts)//2], out
+    timed = lambda f: median_time(f, repeat, dev)
     rows = []
     for n in sizes:
         for kind in weights:

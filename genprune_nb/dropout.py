@@ -4,7 +4,6 @@
 
 # %% ../nbs/02_dropout.ipynb #b503a3e5
 from __future__ import annotations
-import time
 
 import pandas as pd
 import torch
@@ -24,15 +23,19 @@ def _check_p(p):
 
 _DRAW_BITS = 16
 
+def _dropped_draws(p: float) -> int:
+    "How many of the 2**16 values of a 16-bit draw drop the unit: round(p * 2**16), at most 2**16 - 1."
+    return min(round(p*2**_DRAW_BITS), 2**_DRAW_BITS - 1)
+
 def applied_p(p: float) -> float:
     "The drop probability shift-dropout applies for `p`: `p` rounded to a multiple of 2**-16 (below 1)."
-    return min(round(p*2**_DRAW_BITS), 2**_DRAW_BITS - 1)/2**_DRAW_BITS
+    return _dropped_draws(p)/2**_DRAW_BITS
 
 def _keep_mask(x: torch.Tensor, p: float) -> torch.Tensor:
     "0/1 float32 mask shaped like `x`, each unit kept with probability 1 - applied_p(p)."
     words = torch.randint(-2**63, 2**63 - 1, ((x.numel() + 3)//4,), dtype=torch.int64, device=x.device)  # 64 random bits
     draws = words.view(torch.int16)[:x.numel()].view(x.shape)  # uniform on [-2**15, 2**15)
-    threshold = round(applied_p(p)*2**_DRAW_BITS) - 2**15   # drop when the draw is below it
+    threshold = _dropped_draws(p) - 2**15                   # drop when the draw is below it
     return draws.float().sub_(threshold - 1).clamp_(0, 1)   # integer draws: >= threshold -> 1, below -> 0
 
 def shift_dropout(x: torch.Tensor, p: float = 0.5, training: bool = True, f_min: float = SERLU_FMIN) -> torch.Tensor:
@@ -55,7 +58,7 @@ register_dropout('alpha', lambda p: nn.AlphaDropout(p), doc='torch.nn.AlphaDropo
 register_dropout('shift', lambda p: ShiftDropout(p), doc="SERLU's shift-dropout (Zhang & Li 2018)");
 
 # %% ../nbs/02_dropout.ipynb #7a2bd165
-from .experiments import register_experiment, register_benchmark, run_mlp_grid
+from .experiments import register_experiment, register_benchmark, run_mlp_grid, median_time
 
 TABLE1 = [('selu', None), ('selu', 'standard'), ('selu', 'alpha'), ('serlu', None), ('serlu', 'standard'), ('serlu', 'shift'),
           ('maxout', None), ('maxout', 'standard'), ('channelout', None), ('channelout', 'standard'), ('relu', None), ('relu', 'standard')]
@@ -92,29 +95,22 @@ def dropout_sweep_experiment(dataset='mnist', epochs=20, hidden=(512, 512), ps=(
     return run_mlp_grid(cfgs, dataset, epochs, hidden, batch_size, lr, n_train, n_test, seeds, device, resume_dir)
 
 # %% ../nbs/02_dropout.ipynb #480c4872
-def _time(fn, repeat=5):
-    fn()
-    ts = []
-    for _ in range(repeat):
-        t = time.perf_counter(); fn(); ts.append(time.perf_counter() - t)
-    return sorted(ts)[len(ts)//2]
-
 def bench_activations(dataset='mnist', hidden=(512, 512), batch_size=128, epochs=2, device='auto', size=4096, repeat=5,
                       compile=(False, True)) -> pd.DataFrame:
     "Median time of forward+backward of each layer alone on a `size`×`size` tensor, and of one training epoch per configuration (eager and compiled)."
     from genprune_nb.training import resolve_device, fit
     from genprune_nb.data import load_dataset
     dev = resolve_device(device)
-    sync = (lambda: torch.cuda.synchronize(dev)) if dev.type == 'cuda' else (lambda: None)
     x = torch.randn(size, size, device=dev, requires_grad=True)
     layers = {'relu': F.relu, 'selu': F.selu, 'serlu': serlu, 'maxout (k=2)': lambda t: maxout(t, 2),
               'channelout (k=2)': lambda t: channel_out(t, 2), 'channelout-absmax (k=2)': lambda t: channel_out(t, 2, 'absmax'),
               'standard dropout (p=0.2)': lambda t: F.dropout(t, 0.2), 'alpha dropout (p=0.2)': lambda t: F.alpha_dropout(t, 0.2, True),
               'shift dropout (p=0.2)': lambda t: shift_dropout(t, 0.2)}
     def fwd_bwd(f):
-        def run(): x.grad = None; f(x).sum().backward(); sync()
+        def run(): x.grad = None; f(x).sum().backward()
         return run
-    rows = [dict(bench='layer alone, fwd+bwd', mode='eager', config=k, seconds=_time(fwd_bwd(f), repeat)) for k, f in layers.items()]
+    rows = [dict(bench='layer alone, fwd+bwd', mode='eager', config=k, seconds=median_time(fwd_bwd(f), repeat, dev, warmup=1)[0])
+            for k, f in layers.items()]
     data = load_dataset(dataset).to(dev)
     for compiled in ((compile,) if isinstance(compile, bool) else compile):
         for act, drop in [('relu', None), ('selu', None), ('serlu', None), ('serlu', 'shift'), ('relu', 'standard'),

@@ -19,7 +19,7 @@ from .models import REGISTRY, mlp
 from .training import fit, resolve_device, bench_train
 
 # %% auto #0
-__all__ = ['EXPERIMENTS', 'BENCHMARKS', 'MLP_OPTIONS', 'Experiment', 'register_experiment', 'register_benchmark',
+__all__ = ['EXPERIMENTS', 'BENCHMARKS', 'MLP_OPTIONS', 'Experiment', 'register_experiment', 'register_benchmark', 'median_time',
            'get_experiment', 'run_grid', 'train_mlp', 'aggregate', 'format_table', 'device_name', 'provenance',
            'write_results', 'plot_accuracy', 'run_experiment', 'load_for_experiment', 'run_mlp_grid', 'demo', 'main']
 
@@ -52,6 +52,17 @@ def register_benchmark(name: str, fn: Callable[..., pd.DataFrame]):
     "Register `fn(**options) -> DataFrame` as `genprune bench NAME`."
     BENCHMARKS[name] = fn
     return fn
+
+def median_time(fn: Callable, repeat: int = 5, device='cpu', warmup: int = 0) -> tuple[float, object]:
+    "Median wall time of `repeat` calls of `fn()` after `warmup` untimed ones (CUDA synchronized), and the last result."
+    dev = torch.device(device)
+    sync = (lambda: torch.cuda.synchronize(dev)) if dev.type == 'cuda' else (lambda: None)
+    for _ in range(warmup): fn()
+    times = []
+    for _ in range(repeat):
+        sync(); t = time.perf_counter(); out = fn(); sync()
+        times.append(time.perf_counter() - t)
+    return sorted(times)[len(times)//2], out
 
 def _load_plugins():
     for mod in _PLUGINS:

@@ -13,14 +13,14 @@ import torch
 from torch import nn
 
 from .data import DataSplit
-from .fsa import FSAClassifier
+from .fsa import FSAClassifier, _numpy
 from .models import mlp
 from .pruning import AnnealedPruning, apply_mask, magnitude_prune, prunable_parameters, sparsity_report
 from .training import fit
 
 # %% auto #0
-__all__ = ['DEFAULT_COMPRESSIONS', 'PIPELINE_METHODS', 'CompressionChoice', 'choose_compression', 'prune_at_init', 'FSAPrunedNet',
-           'plot_pipeline', 'pipeline_experiment', 'bench_pipeline']
+__all__ = ['DEFAULT_COMPRESSIONS', 'FSA_DEFAULTS', 'PIPELINE_METHODS', 'CompressionChoice', 'choose_compression', 'prune_at_init',
+           'FSAPrunedNet', 'plot_pipeline', 'pipeline_experiment', 'bench_pipeline']
 
 # %% ../nbs/09_pipeline.ipynb #e99608f7
 @dataclass
@@ -40,6 +40,17 @@ def _check_compressions(compressions) -> tuple[float, ...]:
             raise ValueError(f'compressions must all be in (0, 1], got {c!r}')
     return compressions
 
+FSA_DEFAULTS = dict(loss='logistic', lr=2.0)  # the pipeline's FSA settings; `fsa_params` overrides them
+
+def _fsa(compression: float, seed, fsa_params: dict | None = None) -> FSAClassifier:
+    "An unfitted `FSAClassifier` keeping `compression` of the features, with the pipeline's settings."
+    return FSAClassifier(k=float(compression), random_state=seed, **(FSA_DEFAULTS | (fsa_params or {})))
+
+def _smallest_within(distance_from_full: dict, tolerance: float) -> float:
+    "The rule: the smallest candidate compression within `tolerance` of the full model, else the largest candidate."
+    ok = [c for c, d in distance_from_full.items() if d <= tolerance]
+    return float(min(ok) if ok else max(distance_from_full))
+
 def choose_compression(X, y, compressions=DEFAULT_COMPRESSIONS, tolerance: float = 0.01, cv: int = 3,
                        fsa_params: dict | None = None, random_state=0) -> CompressionChoice:
     "Cross-validate `FSAClassifier` at each compression on `(X, y)`; choose the smallest within `tolerance` of the full model (compression 1.0)."
@@ -48,20 +59,18 @@ def choose_compression(X, y, compressions=DEFAULT_COMPRESSIONS, tolerance: float
     if not (isinstance(tolerance, numbers.Real) and tolerance >= 0): raise ValueError(f'tolerance must be >= 0, got {tolerance!r}')
     if isinstance(cv, bool) or not isinstance(cv, numbers.Integral) or cv < 2: raise ValueError(f'cv must be an integer >= 2, got {cv!r}')
     if len(y) < cv: raise ValueError(f'cv={cv} folds need at least {cv} samples, got {len(y)}')
-    params = dict(loss='logistic', lr=2.0) | (fsa_params or {})
     folds = StratifiedKFold(cv, shuffle=True, random_state=random_state)
     rows = []
     for c in sorted(set(compressions) | {1.0}):
         t0 = time.perf_counter()
-        scores = cross_val_score(FSAClassifier(k=float(c), random_state=random_state, **params), X, y, cv=folds)
+        scores = cross_val_score(_fsa(c, random_state, fsa_params), X, y, cv=folds)
         rows.append(dict(compression=c, cv_accuracy=scores.mean(), cv_std=scores.std(), fit_seconds=time.perf_counter() - t0,
                          in_candidates=c in compressions))
     table = pd.DataFrame(rows)
     full = float(table.cv_accuracy[table.compression == 1.0].iloc[0])
     table['distance_from_full'] = full - table.cv_accuracy
-    ok = table[table.in_candidates & (table.distance_from_full <= tolerance)]
-    chosen = float(ok.compression.min()) if len(ok) else float(max(compressions))
-    return CompressionChoice(chosen, full, table)
+    distance = dict(zip(table.compression, table.distance_from_full))
+    return CompressionChoice(_smallest_within({c: distance[c] for c in compressions}, tolerance), full, table)
 
 # %% ../nbs/09_pipeline.ipynb #71562ab9
 def prune_at_init(model: nn.Module, compression: float, scope: str = 'layer', first_layer_features=None) -> nn.Module:
@@ -87,13 +96,13 @@ class FSAPrunedNet:
 
     def fit(self, data: DataSplit, compression: float | None = None) -> 'FSAPrunedNet':
         "Run the pipeline on `data` (the search only sees its training split); `compression` skips the search."
-        X, y = data.x_train.cpu().numpy(), data.y_train.cpu().numpy()
+        X, y, X_test, y_test = _numpy(data)
         t0 = time.perf_counter()
         if compression is None:
             self.choice_ = choose_compression(X, y, self.compressions, self.tolerance, self.cv, self.fsa_params, self.seed)
             compression = self.choice_.compression
         self.compression_ = compression
-        fsa = FSAClassifier(k=float(compression), random_state=self.seed, **(dict(loss='logistic', lr=2.0) | (self.fsa_params or {}))).fit(X, y)
+        fsa = _fsa(compression, self.seed, self.fsa_params).fit(X, y)
         self.fsa_ = fsa
         self.search_seconds_ = time.perf_counter() - t0
         torch.manual_seed(self.seed)
@@ -101,7 +110,7 @@ class FSAPrunedNet:
         prune_at_init(model, compression, self.scope, fsa.support_ if self.drop_features else None)
         res = fit(model, data, self.epochs, lr=self.lr, batch_size=self.batch_size, seed=self.seed, device=self.device, progress=False)
         self.model_, self.history_ = res.model, res.history
-        self.summary_ = dict(res.summary, compression=compression, fsa_test_acc=float(fsa.score(data.x_test.cpu().numpy(), data.y_test.cpu().numpy())),
+        self.summary_ = dict(res.summary, compression=compression, fsa_test_acc=float(fsa.score(X_test, y_test)),
                              n_features_kept=int(fsa.support_.sum()), search_seconds=self.search_seconds_,
                              total_seconds=self.search_seconds_ + res.summary['train_time'])
         return self
@@ -145,10 +154,10 @@ def pipeline_experiment(dataset=None, datasets=('mnist', 'higgs', 'madelon', 'ar
     def train(cfg, seed, ck):
         data, c, method = data_for(cfg['dataset'], seed), cfg['compression'], cfg['method']
         if method == 'FSA (linear)':
-            X, y = data.x_train.numpy(), data.y_train.numpy()
+            X, y, X_test, y_test = _numpy(data)
             t0 = time.perf_counter()
-            fsa = FSAClassifier(k=float(c), loss='logistic', lr=2.0, random_state=seed, **fsa_params).fit(X, y)
-            return dict(test_acc=float(fsa.score(data.x_test.numpy(), data.y_test.numpy())), total_seconds=time.perf_counter() - t0,
+            fsa = _fsa(c, seed, fsa_params).fit(X, y)
+            return dict(test_acc=float(fsa.score(X_test, y_test)), total_seconds=time.perf_counter() - t0,
                         nonzero_params=int(fsa.support_.sum())), None
         net = FSAPrunedNet(compressions, tolerance, cv, hidden, epochs=epochs, lr=lr, batch_size=batch_size, fsa_params=fsa_params,
                            device=device, seed=seed)
@@ -194,7 +203,7 @@ def bench_pipeline(dataset='mnist', n_train=10000, compressions=(0.2, 0.4, 0.6, 
     # (the full model's accuracy read on the test split here, so this baseline is, if anything, favoured)
     searched = {comp: annealed(comp) for comp in sorted(set(compressions) | {1.0})}
     full = searched[1.0][1]
-    pick = min(comp for comp in compressions if full - searched[comp][1] <= 0.01) if any(full - searched[comp][1] <= 0.01 for comp in compressions) else max(compressions)
+    pick = _smallest_within({comp: full - searched[comp][1] for comp in compressions}, 0.01)
     rows = [dict(method=f'pipeline: FSA search + pruned-at-init training (chose {c})', wall_seconds=pipe_wall,
                  search_seconds=pipe.search_seconds_, test_acc=pipe.summary_['final_test_acc']),
             dict(method=f'annealed pruning during training, told the compression ({c})', wall_seconds=anneal_wall, search_seconds=0., test_acc=anneal_acc),

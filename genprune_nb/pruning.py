@@ -217,12 +217,12 @@ def sparsity_report(model: nn.Module, example_input: torch.Tensor | None = None)
         model.train(was_training)
     rows = []
     for name, m in layers:
-        w = m.weight
+        w, w_nonzero = m.weight, int(torch.count_nonzero(m.weight))
         params = w.numel() + (m.bias.numel() if m.bias is not None else 0)
-        nonzero = int(torch.count_nonzero(w)) + (int(torch.count_nonzero(m.bias)) if m.bias is not None else 0)
+        nonzero = w_nonzero + (int(torch.count_nonzero(m.bias)) if m.bias is not None else 0)
         per_position = positions.get(name, 1)  # output positions per channel (1 for Linear)
         rows.append(dict(layer=name, parameters=params, nonzero=nonzero, dense_macs=w.numel()*per_position,
-                         nonzero_macs=int(torch.count_nonzero(w))*per_position))
+                         nonzero_macs=w_nonzero*per_position))
     df = pd.DataFrame(rows)
     total = dict(layer='total', **{c: int(df[c].sum()) for c in ('parameters', 'nonzero', 'dense_macs', 'nonzero_macs')})
     df = pd.concat([df, pd.DataFrame([total])], ignore_index=True)

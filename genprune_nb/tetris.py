@@ -26,9 +26,10 @@ def _check_weights(w: torch.Tensor, what: str):
 MAX_BINS = 1 << 22  # bin and cell indices stay exact in float32 below 2**24
 _CHUNK = 1 << 18     # weights per pass on CPU: temporaries stay in cache and their memory is reused, not page-faulted in
 
-def _chunk(flat: torch.Tensor) -> int:
-    "Weights per pass: a GPU's caching allocator makes one whole-tensor pass cheapest."
-    return _CHUNK if flat.device.type == 'cpu' else flat.numel()
+def _pieces(flat: torch.Tensor) -> list[tuple[int, torch.Tensor]]:
+    "(offset, view) pairs covering `flat`: `_CHUNK` weights each on CPU, the whole tensor on a GPU (its caching allocator makes one pass cheapest)."
+    step = _CHUNK if flat.device.type == 'cpu' else flat.numel()
+    return [(s, flat[s:s + step]) for s in range(0, flat.numel(), step)]
 
 def _positions(x: torch.Tensor, lo, hi, n_bins: int):
     "Position u of each weight on the bin axis [0, n_bins] and its bin floor(u), both float32."
@@ -50,15 +51,14 @@ def _cell_keys(x, lo, hi, n_bins: int, cells: int, straddling, reach):
 
 def _drop_smallest_per_bin(flat, lo: float, hi: float, n_bins: int, drop: int) -> torch.Tensor:
     "Keep-mask that drops the `drop` smallest |w| of every non-empty bin (among equal |w|, the higher index first)."
-    dev, step = flat.device, _chunk(flat)
-    chunks = range(0, flat.numel(), step)
+    dev, pieces = flat.device, _pieces(flat)
     cells = max(1, min(1024, MAX_BINS//n_bins))
     span = (hi - lo)/n_bins
     zero_at = -lo/span  # where 0 sits on the bin axis
     straddling = int(zero_at) if 0 < zero_at < n_bins and zero_at != int(zero_at) else None
     reach = None if straddling is None else max(abs(lo + straddling*span), abs(lo + (straddling + 1)*span))
     keys = lambda x: _cell_keys(x, lo, hi, n_bins, cells, straddling, reach)
-    cell_counts = sum(_count(keys(flat[s:s + step]), n_bins*cells) for s in chunks).view(n_bins, cells)
+    cell_counts = sum(_count(keys(x), n_bins*cells) for _, x in pieces).view(n_bins, cells)
     # In negative bins |w| shrinks as w grows: they drop from their top cells, all others from their bottom cells.
     negative = torch.arange(n_bins, device=dev) < (straddling if straddling is not None else max(0, math.ceil(zero_at)))
     flip = lambda t: torch.where(negative[:, None], t.flip(1), t)
@@ -69,9 +69,9 @@ def _drop_smallest_per_bin(flat, lo: float, hi: float, n_bins: int, drop: int) -
     rank = torch.arange(cells, device=dev).expand(n_bins, cells)
     status = flip((rank > edge).to(torch.uint8)*2 + (rank == edge).to(torch.uint8)).flatten()  # 0 drop, 1 edge cell, 2 keep
     keep, edge_idx = torch.empty_like(flat, dtype=torch.bool), []
-    for s in chunks:
-        st = status.take(keys(flat[s:s + step]).long())
-        keep[s:s + len(st)] = st == 2
+    for s, x in pieces:
+        st = status.take(keys(x).long())
+        keep[s:s + len(x)] = st == 2
         edge_idx.append((st == 1).nonzero().squeeze(1) + s)
     # Only the edge cells need sorting: by bin, then |w|, the higher index first among ties.
     edge_idx = torch.cat(edge_idx).flip(0)
@@ -92,8 +92,7 @@ def tetris_mask(w: torch.Tensor, n_bins: int) -> torch.Tensor:
     if not hi > lo:  # a constant tensor is one bin: only its first weight survives
         keep = torch.zeros_like(flat, dtype=torch.bool); keep[0] = True
         return keep.view_as(w)
-    step = _chunk(flat)
-    counts = sum(_count(_positions(flat[s:s + step], lo, hi, n_bins)[1], n_bins) for s in range(0, flat.numel(), step))
+    counts = sum(_count(_positions(x, lo, hi, n_bins)[1], n_bins) for _, x in _pieces(flat))
     p_min = int(counts[counts > 0].min())
     if p_min == 1: return torch.ones_like(w, dtype=torch.bool)  # every bin keeps all: P_min - 1 = 0
     return _drop_smallest_per_bin(flat, lo, hi, n_bins, p_min - 1).view_as(w)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_training.ipynb #c9a2925c
 from __future__ import annotations
-import io, os, time
+import io, os, statistics, time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -97,11 +97,12 @@ def summarize(history: pd.DataFrame, **extra) -> dict:
                 train_time=float(history.train_time.sum()), nonzero_params=int(last.nonzero_params),
                 total_params=int(last.total_params), epochs=int(last.epoch), **extra)
 
-def _validate(epochs, lr, batch_size, optimizer):
+def _validate(epochs, lr, batch_size, optimizer, compile=False):
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1: raise ValueError(f'epochs must be an integer >= 1, got {epochs!r}')
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1: raise ValueError(f'batch_size must be an integer >= 1, got {batch_size!r}')
     if not lr > 0: raise ValueError(f'lr must be > 0, got {lr!r}')
     if optimizer not in OPTIMIZERS: raise ValueError(f"optimizer={optimizer!r} is not known; allowed values: {', '.join(OPTIMIZERS)}")
+    if not isinstance(compile, (bool, dict)): raise ValueError(f'compile must be True, False or a dict of torch.compile options, got {compile!r}')
 
 # %% ../nbs/04_training.ipynb #45e4de7f
 def fit(model: nn.Module, data: DataSplit, epochs: int, lr: float = 1e-3, batch_size: int = 128, optimizer: str = 'adam',
@@ -109,9 +110,7 @@ def fit(model: nn.Module, data: DataSplit, epochs: int, lr: float = 1e-3, batch_
         checkpoint: str | os.PathLike | None = None, progress: bool | None = None, eval_batch_size: int = 8192,
         compile: bool | dict = False) -> FitResult:
     "Train `model` on `data` for `epochs` epochs with cross-entropy; evaluate after each epoch; resume from `checkpoint` if it exists."
-    _validate(epochs, lr, batch_size, optimizer)
-    if not (isinstance(compile, bool) or isinstance(compile, dict)):
-        raise ValueError(f'compile must be True, False or a dict of torch.compile options, got {compile!r}')
+    _validate(epochs, lr, batch_size, optimizer, compile)
     dev = resolve_device(device)
     model.to(dev); data = data.to(dev)
     seed_everything(seed)
@@ -165,8 +164,6 @@ def fit(model: nn.Module, data: DataSplit, epochs: int, lr: float = 1e-3, batch_
     return FitResult(model, history, summarize(history, seed=seed, device=str(dev)))
 
 # %% ../nbs/04_training.ipynb #fa5c51a4
-def _median(xs): xs = sorted(xs); return xs[len(xs)//2]
-
 def bench_train(dataset: str = 'mnist', epochs: int = 3, hidden=(512, 512), batch_size: int = 128, device: str = 'auto',
                 seed: int = 0) -> pd.DataFrame:
     "Median epoch time of `fit` vs. a `DataLoader(TensorDataset)` loop vs. a bare loop on pre-sliced batches, same model."
@@ -197,6 +194,6 @@ def bench_train(dataset: str = 'mnist', epochs: int = 3, hidden=(512, 512), batc
         rows.append((bare, dl, h.train_time, h.train_time + h.eval_time))
     names = ['bare loop (pre-sliced batches)', 'DataLoader(TensorDataset) loop', 'fit, training phase',
              'fit, whole epoch incl. full evaluation']
-    times = {n: _median([r[i] for r in rows[1:]]) for i, n in enumerate(names)}
+    times = {n: statistics.median_high([r[i] for r in rows[1:]]) for i, n in enumerate(names)}
     floor = times['bare loop (pre-sliced batches)']
     return pd.DataFrame([dict(method=k, epoch_seconds=v, vs_bare=v/floor) for k, v in times.items()])
