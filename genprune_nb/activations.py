@@ -78,19 +78,32 @@ class Maxout(nn.Module):
     def extra_repr(self): return f'pool_size={self.pool_size}'
 
 # %% ../nbs/01_activations.ipynb #32e2a09c
+def _first_winners(score: torch.Tensor, best: torch.Tensor) -> torch.Tensor:
+    "Bool mask shaped like `score` (N, C/k, k, ...): True at the first position of each pool where `score` equals `best`."
+    wins, taken = [], None
+    for j in range(score.shape[2]):
+        win = score.select(2, j) == best
+        if taken is not None: win &= ~taken
+        taken = win if taken is None else taken | win
+        wins.append(win)
+    return torch.stack(wins, dim=2)
+
+def _times_mask(mask: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
+    "`values * mask`, copying the mask as uint8 first: float*bool is a slow per-element cast on CPU."
+    return torch.empty(mask.shape, dtype=values.dtype, device=values.device).copy_(mask.view(torch.uint8)).mul_(values)
+
 class _ChannelOutFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, pooled, absmax: bool):
-        if absmax:
-            idx = pooled.abs().argmax(dim=2, keepdim=True); winners = pooled.gather(2, idx)
-        else: winners, idx = pooled.max(dim=2, keepdim=True)  # first index on ties
-        ctx.save_for_backward(idx)
-        return torch.zeros_like(pooled).scatter_(2, idx, winners)
+        score = pooled.abs() if absmax else pooled
+        win = _first_winners(score, score.amax(dim=2))
+        ctx.save_for_backward(win)
+        return _times_mask(win, pooled)
 
     @staticmethod
     def backward(ctx, grad):
-        idx, = ctx.saved_tensors
-        return torch.zeros_like(grad).scatter_(2, idx, grad.gather(2, idx)), None
+        win, = ctx.saved_tensors
+        return _times_mask(win, grad), None
 
 SELECT = ('max', 'absmax')
 

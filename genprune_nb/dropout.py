@@ -31,20 +31,24 @@ def applied_p(p: float) -> float:
     "The drop probability shift-dropout applies for `p`: `p` rounded to a multiple of 2**-16 (below 1)."
     return _dropped_draws(p)/2**_DRAW_BITS
 
-def _keep_mask(x: torch.Tensor, p: float) -> torch.Tensor:
-    "0/1 float32 mask shaped like `x`, each unit kept with probability 1 - applied_p(p)."
-    words = torch.randint(-2**63, 2**63 - 1, ((x.numel() + 3)//4,), dtype=torch.int64, device=x.device)  # 64 random bits
-    draws = words.view(torch.int16)[:x.numel()].view(x.shape)  # uniform on [-2**15, 2**15)
-    threshold = _dropped_draws(p) - 2**15                   # drop when the draw is below it
-    return draws.float().sub_(threshold - 1).clamp_(0, 1)   # integer draws: >= threshold -> 1, below -> 0
+def _keep_weight(x: torch.Tensor, p: float) -> torch.Tensor:
+    "Float32 weights shaped like `x`: 1/(1 - applied_p(p)) where the unit is kept, 0 where it drops."
+    n, scale = x.numel(), 1/(1 - applied_p(p))
+    if torch.compiler.is_compiling():  # inductor draws these inside its fused kernel
+        return (torch.rand_like(x, dtype=torch.float32) >= applied_p(p)).float()*scale
+    draws = torch.empty(4*((n + 3)//4), dtype=torch.int16, device=x.device)
+    draws.view(torch.int64).random_(-2**63, None)           # 64 random bits per four units
+    threshold = _dropped_draws(p) - 2**15                    # drop when the int16 draw is below it
+    offset = torch.full((), 1024*(0.5 - threshold), device=x.device)
+    return torch.add(offset, draws[:n].view(x.shape), alpha=1024).clamp_(0, scale)  # exact floats >= 512 from 0
 
 def shift_dropout(x: torch.Tensor, p: float = 0.5, training: bool = True, f_min: float = SERLU_FMIN) -> torch.Tensor:
     "Shift-dropout: `f_min + d*(x - f_min)/(1-p)` with `d ~ Bernoulli(1-p)` while training (p as `applied_p(p)`); identity otherwise."
     _check_p(p)
     if not torch.is_floating_point(x): raise TypeError(f'shift_dropout needs a floating-point input, got {x.dtype}')
     if not training or p == 0: return x
-    keep = _keep_mask(x, p).to(x.dtype)
-    return torch.addcmul(x.new_full((), f_min), keep, x - f_min, value=1/(1 - applied_p(p)))
+    weight = _keep_weight(x, p)
+    return torch.lerp(x.new_full((), f_min), x, weight if weight.dtype == x.dtype else weight.to(x.dtype))
 
 class ShiftDropout(nn.Module):
     "SERLU's dropout (Zhang & Li 2018): drops units to `f_min` and rescales around it, preserving the mean."
@@ -95,11 +99,15 @@ def dropout_sweep_experiment(dataset='mnist', epochs=20, hidden=(512, 512), ps=(
     return run_mlp_grid(cfgs, dataset, epochs, hidden, batch_size, lr, n_train, n_test, seeds, device, resume_dir)
 
 # %% ../nbs/02_dropout.ipynb #480c4872
+_EPOCH_CONFIGS = [('relu', None), ('selu', None), ('serlu', None), ('serlu', 'shift'), ('relu', 'standard'), ('maxout', None),
+                 ('channelout', None)]
+
 def bench_activations(dataset='mnist', hidden=(512, 512), batch_size=128, epochs=2, device='auto', size=4096, repeat=5,
-                      compile=(False, True)) -> pd.DataFrame:
+                      rounds=3, compile=(False, True)) -> pd.DataFrame:
     "Median time of forward+backward of each layer alone on a `size`×`size` tensor, and of one training epoch per configuration (eager and compiled)."
     from genprune_nb.training import resolve_device, fit
     from genprune_nb.data import load_dataset
+    if isinstance(rounds, bool) or not isinstance(rounds, int) or rounds < 1: raise ValueError(f'rounds must be an integer >= 1, got {rounds!r}')
     dev = resolve_device(device)
     x = torch.randn(size, size, device=dev, requires_grad=True)
     layers = {'relu': F.relu, 'selu': F.selu, 'serlu': serlu, 'maxout (k=2)': lambda t: maxout(t, 2),
@@ -111,15 +119,17 @@ def bench_activations(dataset='mnist', hidden=(512, 512), batch_size=128, epochs
         return run
     rows = [dict(bench='layer alone, fwd+bwd', mode='eager', config=k, seconds=median_time(fwd_bwd(f), repeat, dev, warmup=1)[0])
             for k, f in layers.items()]
-    data = load_dataset(dataset).to(dev)
-    for compiled in ((compile,) if isinstance(compile, bool) else compile):
-        for act, drop in [('relu', None), ('selu', None), ('serlu', None), ('serlu', 'shift'), ('relu', 'standard'),
-                          ('maxout', None), ('channelout', None)]:
-            torch.manual_seed(0)
-            net = mlp(data.n_features, hidden, data.n_classes, act=act, dropout=drop, p=0.2 if drop else 0.)
-            h = fit(net, data, epochs + 1, batch_size=batch_size, device=dev, progress=False, compile=compiled).history.iloc[1:]
-            rows.append(dict(bench='MLP training epoch', mode='compiled' if compiled else 'eager',
-                             config=act + (f' + {drop} dropout' if drop else ''), seconds=float(h.train_time.median())))
+    data, epoch_times = load_dataset(dataset).to(dev), {}
+    for _ in range(rounds):  # rounds interleave the configurations, so a drift in the machine's speed hits them alike
+        for compiled in ((compile,) if isinstance(compile, bool) else compile):
+            for act, drop in _EPOCH_CONFIGS:
+                torch.manual_seed(0)
+                net = mlp(data.n_features, hidden, data.n_classes, act=act, dropout=drop, p=0.2 if drop else 0.)
+                h = fit(net, data, epochs + 1, batch_size=batch_size, device=dev, progress=False, compile=compiled).history.iloc[1:]
+                key = ('compiled' if compiled else 'eager', act + (f' + {drop} dropout' if drop else ''))
+                epoch_times.setdefault(key, []).append(float(h.train_time.median()))
+    rows += [dict(bench='MLP training epoch', mode=mode, config=config, seconds=float(pd.Series(t).median()))
+             for (mode, config), t in epoch_times.items()]
     df = pd.DataFrame(rows)
     relu = df[df.config == 'relu'].set_index(['bench', 'mode']).seconds
     df['vs_relu'] = df.seconds/[relu[b, m] for b, m in zip(df.bench, df['mode'])]
