@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .activations import SERLU_FMIN, serlu, maxout, channel_out
-from .models import register_dropout, mlp
+from .models import register_dropout, mlp, _check_int
 
 # %% auto #0
 __all__ = ['TABLE1', 'OWN_DROPOUT', 'applied_p', 'shift_dropout', 'ShiftDropout', 'plot_loss_curves', 'activations_experiment',
@@ -48,7 +48,7 @@ def shift_dropout(x: torch.Tensor, p: float = 0.5, training: bool = True, f_min:
     if not torch.is_floating_point(x): raise TypeError(f'shift_dropout needs a floating-point input, got {x.dtype}')
     if not training or p == 0: return x
     weight = _keep_weight(x, p)
-    return torch.lerp(x.new_full((), f_min), x, weight if weight.dtype == x.dtype else weight.to(x.dtype))
+    return torch.lerp(x.new_full((), f_min), x, weight.to(x.dtype))
 
 class ShiftDropout(nn.Module):
     "SERLU's dropout (Zhang & Li 2018): drops units to `f_min` and rescales around it, preserving the mean."
@@ -107,7 +107,7 @@ def bench_activations(dataset='mnist', hidden=(512, 512), batch_size=128, epochs
     "Median time of forward+backward of each layer alone on a `size`×`size` tensor, and of one training epoch per configuration (eager and compiled)."
     from genprune_nb.training import resolve_device, fit
     from genprune_nb.data import load_dataset
-    if isinstance(rounds, bool) or not isinstance(rounds, int) or rounds < 1: raise ValueError(f'rounds must be an integer >= 1, got {rounds!r}')
+    _check_int('rounds', rounds)
     dev = resolve_device(device)
     x = torch.randn(size, size, device=dev, requires_grad=True)
     layers = {'relu': F.relu, 'selu': F.selu, 'serlu': serlu, 'maxout (k=2)': lambda t: maxout(t, 2),
@@ -120,8 +120,9 @@ def bench_activations(dataset='mnist', hidden=(512, 512), batch_size=128, epochs
     rows = [dict(bench='layer alone, fwd+bwd', mode='eager', config=k, seconds=median_time(fwd_bwd(f), repeat, dev, warmup=1)[0])
             for k, f in layers.items()]
     data, epoch_times = load_dataset(dataset).to(dev), {}
+    modes = (compile,) if isinstance(compile, bool) else compile
     for _ in range(rounds):  # rounds interleave the configurations, so a drift in the machine's speed hits them alike
-        for compiled in ((compile,) if isinstance(compile, bool) else compile):
+        for compiled in modes:
             for act, drop in _EPOCH_CONFIGS:
                 torch.manual_seed(0)
                 net = mlp(data.n_features, hidden, data.n_classes, act=act, dropout=drop, p=0.2 if drop else 0.)

@@ -15,7 +15,7 @@ from torch import nn
 from tqdm import tqdm
 
 from .data import DataSplit, atomic_write
-from .models import count_parameters
+from .models import count_parameters, _check_int
 
 # %% auto #0
 __all__ = ['OPTIMIZERS', 'resolve_device', 'seed_everything', 'evaluate', 'FitState', 'Callback', 'atomic_torch_save',
@@ -98,8 +98,7 @@ def summarize(history: pd.DataFrame, **extra) -> dict:
                 total_params=int(last.total_params), epochs=int(last.epoch), **extra)
 
 def _validate(epochs, lr, batch_size, optimizer, compile=False):
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1: raise ValueError(f'epochs must be an integer >= 1, got {epochs!r}')
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1: raise ValueError(f'batch_size must be an integer >= 1, got {batch_size!r}')
+    _check_int('epochs', epochs); _check_int('batch_size', batch_size)
     if not lr > 0: raise ValueError(f'lr must be > 0, got {lr!r}')
     if optimizer not in OPTIMIZERS: raise ValueError(f"optimizer={optimizer!r} is not known; allowed values: {', '.join(OPTIMIZERS)}")
     if not isinstance(compile, (bool, dict)): raise ValueError(f'compile must be True, False or a dict of torch.compile options, got {compile!r}')
