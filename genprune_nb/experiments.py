@@ -222,7 +222,8 @@ def run_experiment(name: str, out: str | os.PathLike | None = None, seeds=3, dev
     accuracy = next((m for m in exp.metrics if m.endswith('acc')), exp.metrics[0])
     fig = exp.plot(runs) if exp.plot else plot_accuracy(summary, exp.group, name, metric=accuracy)
     bound = {k: v.default for k, v in params.items() if v.default is not inspect.Parameter.empty and k not in ('resume_dir', 'seeds', 'device')}
-    meta = provenance(seeds, dev, experiment=name, options={**bound, **options}, wall_time_s=round(time.perf_counter() - t0, 2),
+    used = sorted(int(s) for s in runs['seed'].unique()) if 'seed' in runs else seeds  # an experiment may set its own (`runs`)
+    meta = provenance(used, dev, experiment=name, options={**bound, **options}, wall_time_s=round(time.perf_counter() - t0, 2),
                       data_note=runs.attrs.get('data_note', ''))
     files = write_results(out, name, runs, summary, meta, fig)
     shutil.rmtree(partial, ignore_errors=True)

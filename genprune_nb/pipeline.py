@@ -40,7 +40,7 @@ def _check_compressions(compressions) -> tuple[float, ...]:
             raise ValueError(f'compressions must all be in (0, 1], got {c!r}')
     return compressions
 
-FSA_DEFAULTS = dict(loss='logistic', lr=2.0)  # the pipeline's FSA settings; `fsa_params` overrides them
+FSA_DEFAULTS = dict(loss='logistic')  # the pipeline's FSA: FSA's defaults with the logistic loss; `fsa_params` overrides them
 
 def _fsa(compression: float, seed, fsa_params: dict | None = None) -> FSAClassifier:
     "An unfitted `FSAClassifier` keeping `compression` of the features, with the pipeline's settings."
