@@ -4,7 +4,8 @@
 
 # %% ../nbs/10_experiments.ipynb #0ea2b581
 from __future__ import annotations
-import argparse, dataclasses, hashlib, importlib, inspect, io, json, os, platform, shutil, subprocess, sys, tempfile, time
+import argparse, contextlib, contextvars, dataclasses, hashlib, importlib, inspect, io, json, logging, math, os, platform, shutil
+import socket, subprocess, sys, tempfile, time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -12,6 +13,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 import torch
+from tqdm.auto import tqdm
 
 import genprune_nb
 from .data import DATASETS, DataSplit, atomic_write, load_dataset
@@ -19,9 +21,10 @@ from .models import REGISTRY, mlp
 from .training import fit, resolve_device, bench_train
 
 # %% auto #0
-__all__ = ['EXPERIMENTS', 'BENCHMARKS', 'MLP_OPTIONS', 'Experiment', 'register_experiment', 'register_benchmark', 'median_time',
-           'get_experiment', 'run_grid', 'train_mlp', 'aggregate', 'format_table', 'device_name', 'provenance',
-           'write_results', 'plot_accuracy', 'run_experiment', 'load_for_experiment', 'run_mlp_grid', 'demo', 'main']
+__all__ = ['EXPERIMENTS', 'BENCHMARKS', 'BACKENDS', 'MLP_OPTIONS', 'Experiment', 'register_experiment', 'register_benchmark',
+           'median_time', 'get_experiment', 'grid_options', 'run_grid', 'train_mlp', 'aggregate', 'format_table',
+           'device_name', 'provenance', 'write_results', 'plot_accuracy', 'run_experiment', 'load_for_experiment',
+           'run_mlp_grid', 'demo', 'bench_grid', 'main']
 
 # %% ../nbs/10_experiments.ipynb #92122f26
 _PLUGINS = ('genprune_nb.activations', 'genprune_nb.dropout', 'genprune_nb.fsa', 'genprune_nb.pruning',
@@ -78,30 +81,133 @@ def get_experiment(name: str) -> Experiment:
     return EXPERIMENTS[name]
 
 # %% ../nbs/10_experiments.ipynb #1b1b576f
+BACKENDS = ('local', 'ray')
+_GRID = contextvars.ContextVar('grid', default=dict(backend='local', address=None, cpus_per_run=1., gpus_per_run=0., progress=False))
+
+def _check_grid_options(options: dict) -> dict:
+    "The current grid options updated with `options`, each checked."
+    unknown = [k for k in options if k not in _GRID.get()]
+    if unknown: raise ValueError(f"grid options {unknown} are not known; allowed: {', '.join(_GRID.get())}")
+    opts = {**_GRID.get(), **{k: v for k, v in options.items() if v is not None}}
+    if opts['backend'] not in BACKENDS: raise ValueError(f"backend={opts['backend']!r} is not known; allowed values: {', '.join(BACKENDS)}")
+    for name in ('cpus_per_run', 'gpus_per_run'):
+        v = opts[name]
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not (v >= 0 and math.isfinite(v)) or (name == 'cpus_per_run' and v == 0):
+            raise ValueError(f"{name} must be a number {'> 0' if name == 'cpus_per_run' else '>= 0'}, got {v!r}")
+    return opts
+
+@contextlib.contextmanager
+def grid_options(**options):
+    "Within the block every `run_grid`, and so every experiment, uses these options: `backend`, `address`, `cpus_per_run`, `gpus_per_run`, `progress`."
+    token = _GRID.set(_check_grid_options(options))
+    try: yield
+    finally: _GRID.reset(token)
+
 def _key(cfg: dict, seed: int) -> str:
     return hashlib.sha1(json.dumps({**cfg, 'seed': seed}, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
-def run_grid(configs: list[dict], seeds, train: Callable, resume_dir: str | os.PathLike | None = None) -> pd.DataFrame:
-    "Call `train(cfg, seed, checkpoint) -> (summary, history | None)` for every config × seed; one row per run, histories in `.attrs['history']`."
+def run_grid(configs: list[dict], seeds, train: Callable, resume_dir: str | os.PathLike | None = None, **options) -> pd.DataFrame:
+    "Call `train(cfg, seed, checkpoint) -> (summary, history | None)` for every config × seed, locally or as Ray tasks; one row per run."
+    opts = _check_grid_options(options)
     resume_dir = Path(resume_dir) if resume_dir is not None else None
+    cells = [(cfg, seed, _key(cfg, seed)) for cfg in configs for seed in seeds]
+    records = {key: json.loads((resume_dir/f'{key}.json').read_text()) for _, _, key in cells
+               if resume_dir is not None and (resume_dir/f'{key}.json').exists()}
+    todo = [c for c in cells if c[2] not in records]
+    bar = tqdm(total=len(cells), initial=len(cells) - len(todo), unit='run', disable=not opts['progress'], desc='grid')
+
+    def finished(cfg, seed, key, result):
+        "Keep a finished run: in memory, and in its resume file the moment it arrives."
+        summary, history = result
+        records[key] = rec = dict(row={**cfg, **summary, 'seed': seed},
+                                  history=None if history is None else json.loads(history.to_json(orient='records')))
+        if resume_dir is not None:
+            atomic_write(resume_dir/f'{key}.json', json.dumps(rec).encode()); (resume_dir/f'{key}.pt').unlink(missing_ok=True)
+        bar.update()
+
+    checkpoint = lambda key: resume_dir/f'{key}.pt' if resume_dir is not None else None
+    try:
+        if opts['backend'] == 'ray': info = _run_on_ray(todo, train, checkpoint, opts, finished)
+        else:
+            for cfg, seed, key in todo: finished(cfg, seed, key, train(cfg, seed, checkpoint(key)))
+            info = dict(backend='local', nodes=[dict(host=platform.node(), cpus=os.cpu_count())])
+    finally: bar.close()
     rows, histories = [], []
-    for cfg in configs:
-        for seed in seeds:
-            key = _key(cfg, seed)
-            done = resume_dir/f'{key}.json' if resume_dir else None
-            if done is not None and done.exists(): rec = json.loads(done.read_text())
-            else:
-                ck = resume_dir/f'{key}.pt' if resume_dir else None
-                summary, history = train(cfg, seed, ck)
-                rec = dict(row={**cfg, **summary, 'seed': seed},
-                           history=None if history is None else json.loads(history.to_json(orient='records')))
-                if done is not None:
-                    atomic_write(done, json.dumps(rec).encode()); ck.unlink(missing_ok=True)
-            rows.append(rec['row'])
-            if rec['history']: histories.append(pd.DataFrame(rec['history']).assign(**{k: str(v) if isinstance(v, (list, tuple)) else v for k, v in cfg.items()}, seed=seed))
+    for cfg, seed, key in cells:
+        rec = records[key]
+        rows.append(rec['row'])
+        if rec['history']: histories.append(pd.DataFrame(rec['history']).assign(**{k: str(v) if isinstance(v, (list, tuple)) else v for k, v in cfg.items()}, seed=seed))
     runs = pd.DataFrame(rows)
     runs.attrs['history'] = pd.concat(histories, ignore_index=True) if histories else None
+    runs.attrs['grid'] = info
     return runs
+
+# %% ../nbs/10_experiments.ipynb #674fd329
+def _import_ray():
+    try: import ray
+    except ImportError: raise ValueError('backend=\'ray\' needs Ray, which is not installed: pip install -e ".[ray]"') from None
+    return ray
+
+def _check_reachable(address: str, timeout: float = 10.):
+    "Fail within `timeout` seconds, naming the address, when nothing listens at a 'HOST:PORT' or 'ray://HOST:PORT' address."
+    if address == 'auto': return  # the cluster `ray start` left on this machine; Ray itself says at once if there is none
+    host, _, port = address.split('://', 1)[-1].rpartition(':')
+    if not host or not port.isdigit():
+        raise ValueError(f"address={address!r} is not a Ray address; use 'HOST:PORT', 'ray://HOST:PORT' or 'auto'")
+    try: socket.create_connection((host, int(port)), timeout=timeout).close()
+    except OSError as e: raise ValueError(f'cannot reach a Ray cluster at address={address!r}: {e}') from None
+
+def _connect_ray(ray, address) -> bool:
+    "Connect to the cluster at `address`, or start Ray on this machine; True when this call connected (and must disconnect)."
+    if address is not None: _check_reachable(address)
+    if ray.is_initialized(): return False  # this process is connected already (its own ray.init): use that cluster
+    # 'local' starts a new Ray here; None would join whatever cluster `ray start` last left on this machine, dead or alive
+    try: ray.init(address=address or 'local', include_dashboard=False, logging_level=logging.WARNING)
+    except ConnectionError as e:
+        raise ValueError(f'cannot connect to a Ray cluster at address={address!r}: {e}. A cluster started with `ray start` uses '
+                         'token authentication (Ray >= 2.59): set RAY_AUTH_MODE=token here, with the cluster\'s token in '
+                         '~/.ray/auth_token or RAY_AUTH_TOKEN') from None
+    return True
+
+def _cluster_nodes(ray) -> list[dict]:
+    return [dict(host=n['NodeManagerAddress'], cpus=n['Resources'].get('CPU', 0.), gpus=n['Resources'].get('GPU', 0.))
+            for n in ray.nodes() if n['Alive']]
+
+def _ray_cell(train, cfg, seed, checkpoint, threads):
+    "One configuration × seed in a Ray worker, with as many torch threads as the CPUs Ray reserved for it."
+    torch.set_num_threads(threads)
+    # On a node that does not share the driver's disk, the run trains without mid-run checkpoints; its result still
+    # reaches the driver, which writes the resume file.
+    if checkpoint is not None and not checkpoint.parent.is_dir(): checkpoint = None
+    return train(cfg, seed, checkpoint)
+
+def _run_on_ray(todo, train, checkpoint, opts, finished) -> dict:
+    "Each cell a Ray task with the requested resources; every result goes to `finished` as soon as it arrives."
+    ray = _import_ray()
+    own = _connect_ray(ray, opts['address'])
+    try:
+        nodes, cpus, gpus = _cluster_nodes(ray), opts['cpus_per_run'], opts['gpus_per_run']
+        if not any(n['cpus'] >= cpus and n['gpus'] >= gpus for n in nodes):
+            have = '; '.join(f"{n['host']}: {n['cpus']:g} CPUs, {n['gpus']:g} GPUs" for n in nodes)
+            raise ValueError(f'no node of the Ray cluster has cpus_per_run={cpus:g} CPUs and gpus_per_run={gpus:g} GPUs for a run '
+                             f'(nodes: {have})')
+        info = dict(backend='ray', address=opts['address'] or 'local', cpus_per_run=cpus, gpus_per_run=gpus, nodes=nodes)
+        if not todo: return info
+        train_ref = ray.put(train)  # the function and the data it holds go into the object store once, not once per task
+        task = ray.remote(_ray_cell).options(num_cpus=cpus, num_gpus=gpus, max_retries=3)  # a lost worker's run is run again
+        pending = {task.remote(train_ref, cfg, seed, checkpoint(key), max(1, int(cpus))): (cfg, seed, key) for cfg, seed, key in todo}
+        try:
+            while pending:
+                (ref,), _ = ray.wait(list(pending), num_returns=1)
+                cfg, seed, key = pending.pop(ref)
+                try: result = ray.get(ref)
+                except ray.exceptions.RayTaskError as e: raise e.as_instanceof_cause() from None  # the run's own exception
+                finished(cfg, seed, key, result)
+        finally:
+            for ref in pending: ray.cancel(ref, force=True)
+        return info
+    finally:
+        if own: ray.shutdown()
 
 # %% ../nbs/10_experiments.ipynb #da893194
 MLP_OPTIONS = ('hidden', 'act', 'dropout', 'p', 'pool_size', 'batchnorm')
@@ -224,7 +330,7 @@ def run_experiment(name: str, out: str | os.PathLike | None = None, seeds=3, dev
     bound = {k: v.default for k, v in params.items() if v.default is not inspect.Parameter.empty and k not in ('resume_dir', 'seeds', 'device')}
     used = sorted(int(s) for s in runs['seed'].unique()) if 'seed' in runs else seeds  # an experiment may set its own (`runs`)
     meta = provenance(used, dev, experiment=name, options={**bound, **options}, wall_time_s=round(time.perf_counter() - t0, 2),
-                      data_note=runs.attrs.get('data_note', ''))
+                      data_note=runs.attrs.get('data_note', ''), grid=runs.attrs.get('grid'))
     files = write_results(out, name, runs, summary, meta, fig)
     shutil.rmtree(partial, ignore_errors=True)
     return format_table(summary, exp.group, exp.metrics), files
@@ -262,6 +368,48 @@ def demo(dataset='digits', epochs=25, hidden=(128, 128), batch_size=64, lr=1e-3,
 # %% ../nbs/10_experiments.ipynb #2b975ed0
 register_benchmark('train', bench_train);
 
+# %% ../nbs/10_experiments.ipynb #110487b8
+def bench_grid(epochs: int = 10, hidden=(64, 64), cpus_per_run: float = 1., device='cpu') -> pd.DataFrame:
+    "A 12-run digits grid, local vs. Ray on this machine, side by side: wall time, whether the numbers agree, and Ray's own cost per run."
+    ray = _import_ray()
+    device = 'cpu' if device == 'auto' else device  # a CPU benchmark: Ray's CPU workers see no GPU
+    data = load_dataset('digits')
+    configs = [dict(act=act, hidden=list(hidden), batch_size=64, lr=1e-3) for act in ('relu', 'selu', 'serlu', 'swish')]
+    train = lambda cfg, seed, ck: train_mlp(data, cfg, seed, epochs, device, ck)
+    metrics = ['final_test_acc', 'best_test_loss', 'final_gap']  # everything but the timings
+    def local_grid(threads):
+        "The local backend with `threads` torch threads: its wall time and its runs."
+        before = torch.get_num_threads(); torch.set_num_threads(threads)
+        try: t = time.perf_counter(); runs = run_grid(configs, range(3), train); return time.perf_counter() - t, runs
+        finally: torch.set_num_threads(before)
+    local_wall, local = local_grid(torch.get_num_threads())
+    same_threads_wall, same_threads = local_grid(max(1, int(cpus_per_run)))
+    own = not ray.is_initialized()
+    t = time.perf_counter(); _connect_ray(ray, None); startup = time.perf_counter() - t
+    try:
+        def ray_grid():
+            t = time.perf_counter(); runs = run_grid(configs, range(3), train, backend='ray', cpus_per_run=cpus_per_run)
+            return time.perf_counter() - t, runs
+        cold_wall, remote = ray_grid()  # its workers start and import torch during the grid
+        warm_wall, _ = ray_grid()  # the same grid again, on the workers the first one left running
+        t = time.perf_counter(); run_grid(configs, range(3), lambda cfg, seed, ck: ({}, None), backend='ray', cpus_per_run=cpus_per_run)
+        empty_wall = time.perf_counter() - t
+    finally:
+        if own: ray.shutdown()
+    # float32 reductions depend on the number of threads: Ray's runs match the local runs with as many threads bit for bit
+    differs = lambda a, b: float(np.abs(a[metrics].to_numpy() - b[metrics].to_numpy()).max())
+    row = lambda backend, wall, runs: dict(backend=backend, runs=12, wall_s=wall, seconds_per_run=wall/12, speedup=local_wall/wall,
+                                           identical_to_ray=None if runs is None else bool(differs(runs, remote) == 0),
+                                           max_abs_difference_to_ray=None if runs is None else differs(runs, remote))
+    return pd.DataFrame([
+        row(f'local, one run at a time ({torch.get_num_threads()} torch threads)', local_wall, local),
+        row(f'local, one run at a time ({max(1, int(cpus_per_run))} torch thread(s), as a Ray run)', same_threads_wall, same_threads),
+        row(f'ray, {cpus_per_run:g} CPU per run, fresh workers (local cluster started in {startup:.1f} s, not counted)', cold_wall, None),
+        row(f'ray, {cpus_per_run:g} CPU per run, the same grid again on warm workers', warm_wall, None),
+        row('ray, 12 empty runs: its own cost per run', empty_wall, None) | dict(speedup=math.nan)])
+
+register_benchmark('grid', bench_grid);
+
 # %% ../nbs/10_experiments.ipynb #9e2aa920
 def _parse_value(text: str):
     "CLI value: int, float, comma list, none/true/false, else the string."
@@ -287,6 +435,10 @@ def _parser() -> argparse.ArgumentParser:
         r.add_argument('--n-train', type=int); r.add_argument('--n-test', type=int)
         r.add_argument('--hidden', help='hidden widths, e.g. 512,512')
         r.add_argument('--set', action='append', default=[], metavar='KEY=VALUE', help='any other option of the experiment')
+        r.add_argument('--backend', default='local', help="where the grid's runs train: local (one after another) or ray")
+        r.add_argument('--address', help="a Ray cluster's HOST:PORT, ray://HOST:PORT or 'auto' (default: start Ray here)")
+        r.add_argument('--cpus-per-run', type=float, default=1., help='CPUs (and torch threads) Ray gives each run')
+        r.add_argument('--gpus-per-run', type=float, default=0., help='GPUs Ray gives each run; fractions share a GPU')
     b = sub.add_parser('bench', help='benchmarks: ratios measured side by side in one run')
     b.add_argument('name', help='benchmark name (see `genprune list`)'); b.add_argument('--device', default='auto')
     b.add_argument('--dataset'); b.add_argument('--epochs', type=int); b.add_argument('--hidden', help='e.g. 512,512')
@@ -317,7 +469,10 @@ def main(argv=None) -> int:
         if args.command in ('run', 'demo'):
             name = args.name if args.command == 'run' else 'demo'
             seeds = int(args.seeds) if args.seeds.isdigit() else [int(s) for s in args.seeds.split(',') if s]
-            table, files = run_experiment(name, out=args.out, seeds=seeds, device=args.device, **_options(args))
+            if args.address is not None and args.backend != 'ray': raise ValueError('--address needs --backend ray')
+            with grid_options(backend=args.backend, address=args.address, cpus_per_run=args.cpus_per_run,
+                              gpus_per_run=args.gpus_per_run, progress=True):
+                table, files = run_experiment(name, out=args.out, seeds=seeds, device=args.device, **_options(args))
             with pd.option_context('display.width', 200, 'display.max_columns', 20): print(table.to_string(index=False))
             print('\nWrote: ' + ', '.join(str(f) for f in files))
             return 0

@@ -181,7 +181,9 @@ class _FSABase(SelectorMixin, BaseEstimator):
             if n_alive < len(alive): g.mul_(alive[:, None])  # removed features stay removed
             beta_prev, bias_prev = beta, bias
             if not backtrack:
-                beta, bias = torch.add(look, g, alpha=-step), torch.add(look0, g0, alpha=-step)
+                # momentum lengthens the step to about step/(1 - mom); on minibatch gradients that multiplies their noise
+                eta = step*(1 - mom) if rows is not None else step
+                beta, bias = torch.add(look, g, alpha=-eta), torch.add(look0, g0, alpha=-eta)
                 return f
             step *= 1.25  # let the step grow back where the loss is flatter
             gf = g.view(-1)
@@ -539,12 +541,12 @@ def fsa_synthetic(tables=(2, 3, 4), n_samples=(300, 1000, 3000), ks=(10, 30), me
                                   'table 3 replaces 10% of the labels by random ones; scored on a fresh draw of the same size')
     return runs_df.drop(columns='n_features')
 
-def compare_with_paper(summary: pd.DataFrame) -> pd.DataFrame:
+def compare_with_paper(summary: pd.DataFrame, paper_names: dict | None = None) -> pd.DataFrame:
     "Our mean ± standard error beside the paper's number, per row and metric; `meets` is True when ours is at least the paper's within one standard error."
-    paper = paper_tables()
+    paper, paper_names = paper_tables(), PAPER_NAMES | (paper_names or {})  # `paper_names`: compare a method with another column
     rows = []
     for _, r in summary.iterrows():
-        theirs = paper[(paper.table == r.table) & (paper.n_samples == r.n_samples) & (paper.k == r.k) & (paper.method == PAPER_NAMES.get(r.method))]
+        theirs = paper[(paper.table == r.table) & (paper.n_samples == r.n_samples) & (paper.k == r.k) & (paper.method == paper_names.get(r.method))]
         for metric, higher_better in (('dr', True), ('pcd', True), ('auc', True), ('rmse', False)):
             if f'{metric}_mean' not in r or pd.isna(r[f'{metric}_mean']): continue
             se = (r[f'{metric}_std'] if not pd.isna(r[f'{metric}_std']) else 0.)/math.sqrt(r.n_seeds)

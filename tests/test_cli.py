@@ -15,7 +15,7 @@ def genprune(*args, cwd=None):
 def test_list():
     r = genprune('list')
     assert r.returncode == 0 and 'demo' in r.stdout and 'mnist' in r.stdout
-    for name in ('activations', 'dropout-sweep', 'fsa', 'anneal-compression', 'anneal-variants', 'train', 'pruning'):
+    for name in ('activations', 'dropout-sweep', 'fsa', 'fsa-synthetic', 'anneal-compression', 'anneal-variants', 'train', 'pruning', 'grid'):
         assert name in r.stdout, name
 
 
@@ -59,3 +59,16 @@ def test_every_experiment_runs_from_the_cli(tmp_path, args):
     r = genprune('run', *args, '--dataset', 'digits', '--seeds', '1', '--device', 'cpu', '--out', str(tmp_path/name))
     assert r.returncode == 0, r.stderr
     assert {f'{name}.csv', f'{name}.json', f'{name}.png', f'{name}_summary.csv'} <= {p.name for p in (tmp_path/name).iterdir()}
+
+
+def test_fsa_synthetic_runs_from_the_cli(tmp_path):
+    "Barbu et al.'s synthetic tables, tiny: FSA and the exactly-k baselines, each row with the paper's metrics."
+    out = tmp_path/'fsa-synthetic'
+    r = genprune('run', 'fsa-synthetic', '--seeds', '2', '--device', 'cpu', '--out', str(out), '--set', 'tables=2,4',
+                 '--set', 'n_samples=200,', '--set', 'ks=10,', '--set', 'methods=FSA Lorenz,L1 logistic,FSA squared,Lasso')
+    assert r.returncode == 0, r.stderr
+    import pandas as pd
+    summary = pd.read_csv(out/'fsa-synthetic_summary.csv')
+    assert sorted(summary.method) == ['FSA Lorenz', 'FSA squared', 'L1 logistic', 'Lasso'] and set(summary.n_seeds) == {2}
+    assert summary.pcd_mean.between(0, 100).all() and summary.set_index('method').rmse_mean[['FSA squared', 'Lasso']].notna().all()
+    assert json.loads((out/'fsa-synthetic.json').read_text())['seeds'] == [0, 1]
