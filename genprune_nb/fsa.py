@@ -23,6 +23,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .data import load_dataset
 from .experiments import register_experiment, register_benchmark, run_grid, load_for_experiment, median_time
+from .models import _check_int
 from .training import resolve_device
 
 # %% auto #0
@@ -94,10 +95,6 @@ def _check_number(name, value, low, high=math.inf, low_open=False, high_open=Fal
         bounds = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
         raise ValueError(f'{name} must be {kind} in {bounds}, got {value!r}')
 
-def _check_integer(name, value, low):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        raise ValueError(f'{name} must be an int >= {low}, got {value!r}')
-
 _STEP_RULES = ('auto', 'lipschitz')
 
 class _FSABase(SelectorMixin, BaseEstimator):
@@ -115,13 +112,13 @@ class _FSABase(SelectorMixin, BaseEstimator):
         else:
             if not 0 < k <= 1: raise ValueError(f'k must be an int >= 1 or a float in (0, 1], got {k}')
             k_abs = max(1, int(round(k*M)))
-        _check_integer('n_iter', self.n_iter, 1); _check_integer('warmup', self.warmup, 0)
+        _check_int('n_iter', self.n_iter, 1); _check_int('warmup', self.warmup, 0)
         _check_number('mu', self.mu, 0)
         if not (isinstance(self.lr, str) and self.lr in _STEP_RULES): _check_number('lr', self.lr, 0, low_open=True, kind="'auto', 'lipschitz' or a number")
         _check_number('momentum', self.momentum, 0, 1, high_open=True)
         _check_number('shrinkage', self.shrinkage, 0); _check_number('tol', self.tol, 0)
         if self.loss not in self._losses: raise ValueError(f"loss={self.loss!r} is not known; allowed values: {', '.join(self._losses)}")
-        if self.batch_size is not None: _check_integer('batch_size', self.batch_size, 1)
+        if self.batch_size is not None: _check_int('batch_size', self.batch_size, 1)
         if n < 2: raise ValueError(f'FSA needs at least 2 samples, got {n} sample')
         varying = int((X.max(0) > X.min(0)).sum())
         if varying == 0: raise ValueError(f'X has no feature that varies: all {M} columns are constant')
@@ -321,7 +318,7 @@ class FSARegressor(RegressorMixin, _FSABase):
 def make_fsa_synthetic(n_samples: int = 1000, n_features: int = 1000, k: int = 10, task: str = 'classification',
                        label_noise: float = 0., correlation: float = 0.9, random_state=None):
     "Barbu et al.'s synthetic data: x ~ N(0, Σ) with Σ_ij = correlation^|i-j|; y depends on x_10, x_20, …, x_10k. Returns `X, y, support`."
-    _check_integer('n_samples', n_samples, 1); _check_integer('n_features', n_features, 1); _check_integer('k', k, 1)
+    _check_int('n_samples', n_samples, 1); _check_int('n_features', n_features, 1); _check_int('k', k, 1)
     if 10*k > n_features: raise ValueError(f'k={k} needs n_features >= {10*k} (the true features are x_10, x_20, …, x_10k)')
     if task not in ('classification', 'regression'): raise ValueError(f"task={task!r} is not known; allowed values: classification, regression")
     _check_number('label_noise', label_noise, 0, 1); _check_number('correlation', correlation, 0, 1, high_open=True)
@@ -351,7 +348,7 @@ class ExactlyK(SelectorMixin, BaseEstimator):
     def fit(self, X, y):
         "Bisect between the `sparse` and `dense` ends of the penalty; if no value gives exactly k, take the top k of the closest fit with more."
         X, y = validate_data(self, X, y, dtype=np.float64)
-        _check_integer('k', self.k, 1); _check_integer('max_fits', self.max_fits, 1)
+        _check_int('k', self.k, 1); _check_int('max_fits', self.max_fits, 1)
         if self.k > X.shape[1]: raise ValueError(f'k={self.k} exceeds the number of features, {X.shape[1]}')
         est, lo, hi, best = clone(self.estimator), self.sparse, self.dense, None
         for self.n_fits_ in range(1, self.max_fits + 1):

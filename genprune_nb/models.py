@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_models.ipynb #72577472
 from __future__ import annotations
-import importlib, math
+import importlib, math, numbers
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable, Iterator
@@ -84,7 +84,7 @@ def lecun_normal_(linear: nn.Linear) -> nn.Linear:
     return linear
 
 def _check_int(name, value, low=1):
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:  # numpy ints too
         raise ValueError(f'{name} must be an integer >= {low}, got {value!r}')
 
 def mlp(n_in: int, hidden=(512, 512), n_out: int = 10, act: str = 'relu', dropout: str | None = None, p: float = 0.,
