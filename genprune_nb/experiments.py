@@ -21,10 +21,11 @@ from .models import REGISTRY, mlp
 from .training import fit, resolve_device, bench_train
 
 # %% auto #0
-__all__ = ['EXPERIMENTS', 'BENCHMARKS', 'BACKENDS', 'MLP_OPTIONS', 'Experiment', 'register_experiment', 'register_benchmark',
-           'median_time', 'get_experiment', 'grid_options', 'run_grid', 'train_mlp', 'aggregate', 'format_table',
-           'device_name', 'provenance', 'write_results', 'plot_accuracy', 'run_experiment', 'load_for_experiment',
-           'run_mlp_grid', 'demo', 'bench_grid', 'main']
+__all__ = ['EXPERIMENTS', 'BENCHMARKS', 'BACKENDS', 'MLP_OPTIONS', 'REPORT_WIDTH', 'TABLE6_WIDTH', 'REPRODUCTION_PLAN',
+           'PLAN_OPTIONS', 'Experiment', 'register_experiment', 'register_benchmark', 'median_time', 'get_experiment',
+           'grid_options', 'run_grid', 'train_mlp', 'aggregate', 'format_table', 'device_name', 'provenance',
+           'write_results', 'plot_accuracy', 'run_experiment', 'load_for_experiment', 'run_mlp_grid', 'demo',
+           'bench_grid', 'PlanStep', 'reproduce', 'main']
 
 # %% ../nbs/10_experiments.ipynb #92122f26
 _PLUGINS = ('genprune_nb.activations', 'genprune_nb.dropout', 'genprune_nb.fsa', 'genprune_nb.pruning',
@@ -98,10 +99,16 @@ def _check_grid_options(options: dict) -> dict:
 
 @contextlib.contextmanager
 def grid_options(**options):
-    "Within the block every `run_grid`, and so every experiment, uses these options: `backend`, `address`, `cpus_per_run`, `gpus_per_run`, `progress`."
+    "Within the block every `run_grid`, and so every experiment, uses these options: `backend`, `address`, `cpus_per_run`, `gpus_per_run`, `progress` (a bool, or a tqdm bar to advance)."
     token = _GRID.set(_check_grid_options(options))
     try: yield
     finally: _GRID.reset(token)
+
+_SIZING = contextvars.ContextVar('sizing', default=False)  # True while `reproduce` asks each experiment how big its grid is
+
+class _GridSize(Exception):
+    "Raised by `run_grid` instead of training while sizing: the grid's runs, and how many of them are already done."
+    def __init__(self, total: int, done: int): super().__init__(f'{done}/{total} runs'); self.total, self.done = total, done
 
 def _key(cfg: dict, seed: int) -> str:
     return hashlib.sha1(json.dumps({**cfg, 'seed': seed}, sort_keys=True, default=str).encode()).hexdigest()[:16]
@@ -114,7 +121,10 @@ def run_grid(configs: list[dict], seeds, train: Callable, resume_dir: str | os.P
     records = {key: json.loads((resume_dir/f'{key}.json').read_text()) for _, _, key in cells
                if resume_dir is not None and (resume_dir/f'{key}.json').exists()}
     todo = [c for c in cells if c[2] not in records]
-    bar = tqdm(total=len(cells), initial=len(cells) - len(todo), unit='run', disable=not opts['progress'], desc='grid')
+    if _SIZING.get(): raise _GridSize(len(cells), len(cells) - len(todo))
+    shared = isinstance(opts['progress'], tqdm)  # a caller's bar over several grids (`reproduce`): advance it, leave it open
+    bar = opts['progress'] if shared else tqdm(total=len(cells), initial=len(cells) - len(todo), unit='run',
+                                                 disable=not opts['progress'], desc='grid')
 
     def finished(cfg, seed, key, result):
         "Keep a finished run: in memory, and in its resume file the moment it arrives."
@@ -131,7 +141,8 @@ def run_grid(configs: list[dict], seeds, train: Callable, resume_dir: str | os.P
         else:
             for cfg, seed, key in todo: finished(cfg, seed, key, train(cfg, seed, checkpoint(key)))
             info = dict(backend='local', nodes=[dict(host=platform.node(), cpus=os.cpu_count())])
-    finally: bar.close()
+    finally:
+        if not shared: bar.close()
     rows, histories = [], []
     for cfg, seed, key in cells:
         rec = records[key]
@@ -309,6 +320,8 @@ def _seeds(seeds) -> list[int]:
     if not seeds: raise ValueError('seeds must not be empty')
     return seeds
 
+def _partial_dir(out: Path) -> Path: return out/'.partial'  # finished runs and checkpoints of an unfinished experiment
+
 def run_experiment(name: str, out: str | os.PathLike | None = None, seeds=3, device='auto', **options) -> tuple[pd.DataFrame, list[Path]]:
     "Run experiment `name` with `options`, write its results into `out` (default `results/NAME`); return the printable table and the files."
     exp = get_experiment(name)
@@ -321,7 +334,7 @@ def run_experiment(name: str, out: str | os.PathLike | None = None, seeds=3, dev
         raise ValueError(f"epochs must be an integer >= 1, got {options['epochs']!r}")
     seeds, dev = _seeds(seeds), resolve_device(device)
     out = Path(out) if out is not None else Path('results')/name
-    partial = out/'.partial'
+    partial = _partial_dir(out)
     t0 = time.perf_counter()
     runs = exp.run(seeds=seeds, device=str(dev), resume_dir=partial, **options)
     summary = aggregate(runs, exp.group, exp.metrics)
@@ -410,6 +423,94 @@ def bench_grid(epochs: int = 10, hidden=(64, 64), cpus_per_run: float = 1., devi
 
 register_benchmark('grid', bench_grid);
 
+# %% ../nbs/10_experiments.ipynb #83c2230c
+REPORT_WIDTH = (512, 512)
+TABLE6_WIDTH = (871, 871)  # 784-871-871-10 with biases: 1,451,967 parameters, the report's 1,452,000 to four digits
+
+@dataclasses.dataclass(frozen=True)
+class PlanStep:
+    "Report table `table` as experiment `experiment` on `dataset`, with `options` beyond the plan's own (pairs)."
+    table: int
+    experiment: str
+    dataset: str
+    options: tuple = ()
+
+    @property
+    def name(self) -> str: return f'table{self.table}-{self.dataset}-{self.experiment}'
+
+def _steps(tables, datasets) -> list[PlanStep]: return [PlanStep(t, e, d) for d in datasets for t, e in tables]
+
+# the small sets first (their tables take minutes), MNIST's 72-run Table 2 last
+REPRODUCTION_PLAN = (*_steps([(1, 'activations'), (3, 'anneal-compression'), (7, 'fsa'), (7, 'pipeline')], ['madelon', 'higgs']),
+                     *_steps([(1, 'activations'), (3, 'anneal-compression'), (4, 'anneal-variants'), (5, 'tetris')], ['mnist']),
+                     PlanStep(6, 'channel-prune', 'mnist', (('hidden', TABLE6_WIDTH),)),
+                     *_steps([(7, 'fsa'), (7, 'pipeline'), (2, 'dropout-sweep')], ['mnist']))
+PLAN_OPTIONS = dict(epochs=20, hidden=REPORT_WIDTH)  # and every data set whole: no n_train / n_test
+
+# %% ../nbs/10_experiments.ipynb #595af035
+def _select_steps(plan, tables, datasets) -> list[PlanStep]:
+    "The steps of `plan` on `tables` and `datasets` (None: all), checked against what the plan has."
+    def check(name, wanted, have):
+        if wanted is None: return set(have)
+        wanted = [wanted] if isinstance(wanted, (str, int)) else list(wanted)
+        bad = [w for w in wanted if w not in have]
+        if bad: raise ValueError(f"{name}={bad[0]!r} is not in the plan; allowed values: {', '.join(map(str, sorted(set(have))))}")
+        return set(wanted)
+    tables = check('tables', tables, [s.table for s in plan]); datasets = check('dataset', datasets, [s.dataset for s in plan])
+    steps = [s for s in plan if s.table in tables and s.dataset in datasets]
+    if not steps: raise ValueError(f'no step of the plan has tables {sorted(tables)} on dataset {sorted(datasets)}')
+    return steps
+
+def _step_options(step: PlanStep, overrides: dict) -> dict:
+    "The plan's options, then the step's, then the caller's, each only where the experiment takes it."
+    params = inspect.signature(get_experiment(step.experiment).run).parameters
+    return {k: v for k, v in {**PLAN_OPTIONS, 'dataset': step.dataset, **dict(step.options), **overrides}.items() if k in params}
+
+def _check_plan_file(out: Path, options: dict):
+    "Write OUT/plan.json on the first call; refuse a later call whose options differ (its runs would mix with these)."
+    path, mine = out/'plan.json', json.loads(json.dumps(options, default=str))
+    if path.exists():
+        theirs = json.loads(path.read_text())
+        if theirs != mine:
+            raise ValueError(f'out={str(out)!r} holds a plan run with other options ({theirs}); these are {mine}: '
+                             'choose another --out, or delete that folder to start over')
+    else: atomic_write(path, json.dumps(mine, indent=2).encode())
+
+def _grid_size(step: PlanStep, out: Path, seeds, device, overrides) -> tuple[int, int]:
+    "(runs, runs already done) of `step`'s grid, asked of the experiment itself without training anything."
+    token = _SIZING.set(True)
+    try: get_experiment(step.experiment).run(seeds=seeds, device=device, resume_dir=_partial_dir(out/step.name), **_step_options(step, overrides))
+    except _GridSize as size: return size.total, size.done
+    finally: _SIZING.reset(token)
+    raise RuntimeError(f'experiment {step.experiment!r} finished without calling run_grid: it cannot be sized')
+
+def reproduce(tables=None, datasets=None, out: str | os.PathLike = 'results/paper', seeds=3, device='auto', plan=REPRODUCTION_PLAN,
+              dry_run: bool = False, progress: bool = True, **overrides) -> pd.DataFrame:
+    "Run the report's tables at its scale (`plan`), resumably, into `out/STEP/`; one row per step: its runs, status and wall time."
+    steps, seeds, dev, out = _select_steps(plan, tables, datasets), _seeds(seeds), str(resolve_device(device)), Path(out)
+    for step in steps: _step_options(step, overrides)  # unknown experiments fail before anything runs
+    if not dry_run: out.mkdir(parents=True, exist_ok=True); _check_plan_file(out, dict(seeds=seeds, overrides=overrides))
+    done = lambda step: (out/step.name/f'{step.experiment}.json').exists()
+    sizes = {s: (None, None) if done(s) else _grid_size(s, out, seeds, dev, overrides) for s in steps}
+    rows = [dict(step=s.name, table=s.table, experiment=s.experiment, dataset=s.dataset, runs=t, runs_done=d,
+                 status='done' if done(s) else 'to run', wall_s=math.nan) for s, (t, d) in sizes.items()]
+    if dry_run: return pd.DataFrame(rows)
+    if _git_commit().endswith('+dirty'): print('reproduce: the working tree has uncommitted changes: results will name a dirty commit', file=sys.stderr)
+    todo = [s for s in steps if not done(s)]
+    bar = tqdm(total=sum(sizes[s][0] for s in todo), initial=sum(sizes[s][1] for s in todo), unit='run', desc='reproduce',
+               disable=not progress, smoothing=0)
+    try:
+        with grid_options(progress=bar):
+            for step in todo:
+                t0 = time.perf_counter()
+                bar.set_postfix_str(step.name)
+                run_experiment(step.experiment, out=out/step.name, seeds=seeds, device=dev, **_step_options(step, overrides))
+                row = next(r for r in rows if r['step'] == step.name)
+                row.update(status='ran', wall_s=round(time.perf_counter() - t0, 1))
+                bar.write(f'{step.name}: done in {row["wall_s"]:.0f} s')
+    finally: bar.close()
+    return pd.DataFrame(rows)
+
 # %% ../nbs/10_experiments.ipynb #9e2aa920
 def _parse_value(text: str):
     "CLI value: int, float, comma list, none/true/false, else the string."
@@ -426,12 +527,18 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='genprune', description='Experiments of genprune_nb: activations, dropout, FSA and pruning.')
     sub = p.add_subparsers(dest='command', required=True)
     sub.add_parser('list', help='list experiments and data sets')
-    for name, help_ in (('run', 'run a registered experiment'), ('demo', 'run the demo on bundled digits')):
+    for name, help_ in (('run', 'run a registered experiment'), ('demo', 'run the demo on bundled digits'),
+                        ('reproduce', "the report's tables at its scale, resumably (default into results/paper)")):
         r = sub.add_parser(name, help=help_)
         if name == 'run': r.add_argument('name', help='experiment name (see `genprune list`)')
-        r.add_argument('--dataset'); r.add_argument('--epochs', type=int)
+        if name == 'reproduce':
+            r.add_argument('--tables', help='report tables, e.g. 1,3,7 (default: all)')
+            r.add_argument('--list', action='store_true', help='print the plan with each step\'s runs and status, train nothing')
+        r.add_argument('--dataset', help='a data set' + (' or a comma list (default: all of the plan)' if name == 'reproduce' else ''))
+        r.add_argument('--epochs', type=int)
         r.add_argument('--seeds', default='3', help='a count (3 = seeds 0,1,2) or a comma list of seeds')
-        r.add_argument('--device', default='auto'); r.add_argument('--out', help='output folder (default results/NAME)')
+        r.add_argument('--device', default='auto')
+        r.add_argument('--out', default='results/paper' if name == 'reproduce' else None, help='output folder (default results/NAME)')
         r.add_argument('--n-train', type=int); r.add_argument('--n-test', type=int)
         r.add_argument('--hidden', help='hidden widths, e.g. 512,512')
         r.add_argument('--set', action='append', default=[], metavar='KEY=VALUE', help='any other option of the experiment')
@@ -475,6 +582,16 @@ def main(argv=None) -> int:
                 table, files = run_experiment(name, out=args.out, seeds=seeds, device=args.device, **_options(args))
             with pd.option_context('display.width', 200, 'display.max_columns', 20): print(table.to_string(index=False))
             print('\nWrote: ' + ', '.join(str(f) for f in files))
+            return 0
+        if args.command == 'reproduce':
+            seeds = int(args.seeds) if args.seeds.isdigit() else [int(s) for s in args.seeds.split(',') if s]
+            tables = None if args.tables is None else [int(t) for t in args.tables.split(',') if t]
+            datasets = None if args.dataset is None else [d for d in args.dataset.split(',') if d]
+            opts = {k: v for k, v in _options(args).items() if k != 'dataset'}
+            with grid_options(backend=args.backend, address=args.address, cpus_per_run=args.cpus_per_run, gpus_per_run=args.gpus_per_run):
+                steps = reproduce(tables, datasets, args.out, seeds, args.device, dry_run=args.list, **opts)
+            if args.list: steps = steps.drop(columns='wall_s')
+            with pd.option_context('display.width', 200): print(steps.to_string(index=False))
             return 0
         if args.command == 'bench':
             _load_plugins()

@@ -6,13 +6,14 @@
 from __future__ import annotations
 import math, numbers
 
+import pandas as pd
 import torch
 from torch import nn
 
 from .pruning import apply_mask
 
 # %% auto #0
-__all__ = ['MAX_BINS', 'tetris_mask', 'tetris_unstructured', 'tetris_experiment']
+__all__ = ['MAX_BINS', 'tetris_mask', 'tetris_unstructured', 'tetris_histogram', 'tetris_experiment']
 
 # %% ../nbs/07_tetris.ipynb #3b73426d
 def _check_weights(w: torch.Tensor, what: str):
@@ -101,6 +102,17 @@ def tetris_unstructured(module: nn.Module, name: str = 'weight', n_bins: int = 1
     "Tetris-prune `module.name` in place (through `apply_mask`, like `torch.nn.utils.prune.l1_unstructured`)."
     return apply_mask(module, name, tetris_mask(getattr(module, name), n_bins))
 
+# %% ../nbs/07_tetris.ipynb #66d189ac
+def tetris_histogram(w: torch.Tensor, n_bins: int) -> pd.DataFrame:
+    "Per Tetris bin of `w`: its value range and its weights before and after `tetris_mask(w, n_bins)` (the report's Fig. 15)."
+    keep = tetris_mask(w, n_bins).flatten()
+    lo, hi = (float(v) for v in _check_weights(w, 'tetris_histogram'))
+    flat = w.detach().flatten().float()
+    bins = _positions(flat, lo, hi, n_bins)[1] if hi > lo else torch.zeros_like(flat)
+    edges = torch.linspace(lo, hi, n_bins + 1, dtype=torch.float64)
+    return pd.DataFrame(dict(bin_left=edges[:-1].numpy(), bin_right=edges[1:].numpy(),
+                             before=_count(bins, n_bins).cpu().numpy(), after=_count(bins[keep], n_bins).cpu().numpy()))
+
 # %% ../nbs/07_tetris.ipynb #bb1e9fb5
 import copy
 from .experiments import register_experiment, run_grid, train_mlp, load_for_experiment
@@ -110,7 +122,7 @@ from .pruning import prunable_parameters, score_pruned
 @register_experiment('tetris', group=('weights', 'n_bins'), metrics=('kept_fraction', 'test_acc', 'dense_test_acc'))
 def tetris_experiment(dataset='mnist', epochs=20, hidden=(512, 512), bins=(10, 100, 250, 500, 1000), batch_size=128, lr=1e-3,
                       n_train=None, n_test=None, seeds=(0, 1, 2), device='auto', resume_dir=None):
-    "Report Table 5: Tetris pruning of every layer after training (and, for contrast, at initialization), at several numbers of bins."
+    "Report Table 5: Tetris pruning of every layer after training (and, for contrast, at initialization), at several numbers of bins; each run's history is its first layer's `tetris_histogram`."
     data = load_for_experiment(dataset, n_train, n_test)
     trained = {}
     def train(cfg, seed, ck):
@@ -118,8 +130,10 @@ def tetris_experiment(dataset='mnist', epochs=20, hidden=(512, 512), bins=(10, 1
             torch.manual_seed(seed); trained_or_init, dense_acc = mlp(data.n_features, hidden, data.n_classes), float('nan')
         else: trained_or_init, dense_acc = trained_model(seed, ck)
         pruned = copy.deepcopy(trained_or_init)
-        for _, m, t in prunable_parameters(pruned): tetris_unstructured(m, t, cfg['n_bins'])
-        return dict(score_pruned(pruned, data), dense_test_acc=dense_acc), None
+        layers = prunable_parameters(pruned)
+        first = tetris_histogram(getattr(layers[0][1], layers[0][2]), cfg['n_bins']).assign(layer=layers[0][0])
+        for _, m, t in layers: tetris_unstructured(m, t, cfg['n_bins'])
+        return dict(score_pruned(pruned, data), dense_test_acc=dense_acc), first
     def trained_model(seed, ck):
         if seed not in trained:
             torch.manual_seed(seed)
