@@ -46,9 +46,26 @@ def _prepare(nb):
     nb.cells = cells
     return nb
 
-# MathJax from its CDN renders the formulas where the reader has a network; offline they stay readable TeX.
-_MATHJAX = ('<script>window.MathJax={tex:{inlineMath:[["$","$"]],displayMath:[["$$","$$"]]}};</script>'
-            '<script async src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"></script>')
+# MathJax 2.7 as Jupyter's own server package ships it (pip: jupyter-server-mathjax): the site serves it from `mathjax/`,
+# so formulas typeset with no network. STIX-Web is the web font that package carries.
+_MATHJAX_PARTS = ('MathJax.js', 'config', 'jax', 'extensions', 'fonts')  # its localization/ (2 MB) is not needed for English
+_MATHJAX = ('<script type="text/x-mathjax-config">MathJax.Hub.Config({tex2jax:{inlineMath:[["$","$"],["\\\\(","\\\\)"]],'
+            'displayMath:[["$$","$$"],["\\\\[","\\\\]"]],processEscapes:true},"HTML-CSS":{availableFonts:[],imageFont:null,'
+            'webFont:"STIX-Web",preferredFont:null},messageStyle:"none"});</script>'
+            '<script src="mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full"></script>')
+
+def _copy_mathjax(out: Path) -> Path:
+    "Copy MathJax from the installed jupyter-server-mathjax package into `out/mathjax`."
+    try: import jupyter_server_mathjax
+    except ImportError:
+        raise ImportError('the docs serve MathJax from the package jupyter-server-mathjax, which is not installed: '
+                          'pip install -e ".[docs]" (or ".[dev]")') from None
+    static = Path(jupyter_server_mathjax.__file__).parent/'static'
+    for part in _MATHJAX_PARTS:
+        src, dst = static/part, out/'mathjax'/part
+        if src.is_dir(): shutil.copytree(src, dst)
+        else: dst.parent.mkdir(parents=True, exist_ok=True); shutil.copy2(src, dst)
+    return out/'mathjax'
 
 _CSS = '''body{margin:0;font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#222;display:flex}
 nav{width:230px;min-height:100vh;background:#f4f6f8;padding:1rem;box-sizing:border-box;position:sticky;top:0;align-self:flex-start}
@@ -60,7 +77,7 @@ table{border-collapse:collapse;font-size:.85rem}td,th{border:1px solid #ddd;padd
 
 # %% ../nbs/11_docs.ipynb #db7e05cb
 def build_docs(out: str | Path = '_site', nbs_path: str | Path | None = None) -> list[Path]:
-    "Render every notebook to `out/` as one HTML page with a navigation bar; return the pages (index first)."
+    "Render every notebook to `out/` as one HTML page with a navigation bar, MathJax served from `out/mathjax`; return the pages (index first)."
     from nbconvert import HTMLExporter
     from nbdev.config import get_config
     from nbdev.serve import proc_nbs
@@ -74,6 +91,7 @@ def build_docs(out: str | Path = '_site', nbs_path: str | Path | None = None) ->
         fm = _frontmatter(nb)
         pages.append((f, nb, fm.get('output-file', f.stem + '.html'), fm.get('title', f.stem), fm.get('description', '')))
     out = Path(out); shutil.rmtree(out, ignore_errors=True); out.mkdir(parents=True)
+    _copy_mathjax(out)
     exporter = HTMLExporter(template_name='basic', exclude_input_prompt=True, exclude_output_prompt=True)
     renamed = {f.name: p for f, _, p, _, _ in pages}
     css = _CSS + HtmlFormatter().get_style_defs('.highlight')

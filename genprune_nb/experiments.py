@@ -507,7 +507,7 @@ def reproduce(tables=None, datasets=None, out: str | os.PathLike = 'results/pape
                 run_experiment(step.experiment, out=out/step.name, seeds=seeds, device=dev, **_step_options(step, overrides))
                 row = next(r for r in rows if r['step'] == step.name)
                 row.update(status='ran', wall_s=round(time.perf_counter() - t0, 1))
-                bar.write(f'{step.name}: done in {row["wall_s"]:.0f} s')
+                if progress: bar.write(f'{step.name}: done in {row["wall_s"]:.0f} s')
     finally: bar.close()
     return pd.DataFrame(rows)
 

@@ -17,10 +17,11 @@ from .models import count_parameters, effective_parameters, mlp
 from .training import Callback, FitState
 
 # %% auto #0
-__all__ = ['PRUNABLE', 'SCOPES', 'PRUNING_METRICS', 'VARIANTS', 'PruningMask', 'get_mask', 'apply_mask', 'remove_masks',
-           'prunable_parameters', 'keep_largest', 'prune_layerwise', 'prune_global', 'AnnealedPruning',
-           'magnitude_prune', 'sparsity_report', 'score_pruned', 'plot_nonzero', 'anneal_compression_experiment',
-           'same_size_hidden', 'anneal_variants_experiment', 'bench_pruning']
+__all__ = ['PRUNABLE', 'GRANULARITIES', 'SCOPES', 'PRUNING_METRICS', 'VARIANTS', 'PruningMask', 'get_mask', 'apply_mask',
+           'remove_masks', 'prunable_parameters', 'keep_largest', 'prune_layerwise', 'prune_global', 'unit_targets',
+           'prune_units_layerwise', 'prune_units_global', 'AnnealedPruning', 'magnitude_prune', 'sparsity_report',
+           'score_pruned', 'plot_nonzero', 'anneal_compression_experiment', 'same_size_hidden',
+           'anneal_variants_experiment', 'bench_pruning']
 
 # %% ../nbs/06_annealed_pruning.ipynb #f20cc118
 class _MaskForward(torch.autograd.Function):
@@ -143,6 +144,61 @@ def prune_global(targets, n_keep: int) -> None:
         if ties > 0: ties -= min(ties, int((chunk == threshold).sum()))
         apply_mask(m, t, mask.view_as(getattr(m, t)))
 
+# %% ../nbs/06_annealed_pruning.ipynb #a97df44b
+GRANULARITIES = ('weight', 'unit')
+
+def unit_targets(model: nn.Module, parameters=None) -> list[tuple[str, nn.Module, str]]:
+    "The Linear/Conv weights whose output units may be pruned: `parameters`, else every one but the output layer's (the last)."
+    layers = prunable_parameters(model)
+    output = layers[-1][0]
+    if parameters is None:
+        if len(layers) < 2: raise ValueError(f'unit pruning needs a layer before the output layer; the model has only {output}')
+        return layers[:-1]
+    targets = prunable_parameters(model, parameters)
+    for qn, m, t in targets:
+        if qn == output: raise ValueError(f"parameters names {qn!r}, the network's output layer: its units are never pruned")
+        if t != 'weight' or not isinstance(m, PRUNABLE): raise ValueError(f'parameters names {qn!r}: unit pruning takes Linear or Conv weights')
+    return targets
+
+def _unit_scores(module) -> torch.Tensor:
+    "L2 norm of each output unit's incoming weights; units already pruned score -1."
+    w = module.weight.detach().flatten(1).float()
+    s = w.norm(dim=1)
+    m = get_mask(module, 'weight')
+    return s if m is None else s.masked_fill_(~m.flatten(1).bool().any(1), -1.)
+
+@torch.no_grad()
+def _mask_units(module, keep: torch.Tensor):
+    "Mask the rows (and bias entries) of the units not in bool `keep`; weights masked before stay masked."
+    w = module.weight
+    rows = keep.view(-1, *[1]*(w.dim() - 1)).expand_as(w)
+    old = get_mask(module, 'weight')
+    apply_mask(module, 'weight', rows if old is None else rows & old.bool())
+    if module.bias is not None: apply_mask(module, 'bias', keep)
+
+@torch.no_grad()
+def prune_units_layerwise(targets, keep_counts) -> None:
+    "Keep each target layer's `keep_counts` output units of largest incoming-weight L2 norm (pruned units stay pruned)."
+    for (_, m, _), n in zip(targets, keep_counts):
+        s = _unit_scores(m)
+        _mask_units(m, keep_largest(s, min(n, int((s >= 0).sum()))))
+
+@torch.no_grad()
+def prune_units_global(targets, n_keep: int) -> None:
+    "Keep `n_keep` units over all targets, ranked by norm / mean live norm of their layer; each layer keeps its best unit."
+    scores = []
+    for _, m, _ in targets:
+        s = _unit_scores(m)
+        live = s[s >= 0]
+        scores.append(torch.where(s >= 0, s/live.mean().clamp_min(1e-12), s))
+    best = [int(s.argmax()) for s in scores]
+    flat = torch.cat([s.index_fill(0, torch.tensor([b], device=s.device), -2.) for s, b in zip(scores, best)])  # reserved
+    n_live = int((flat >= 0).sum())
+    keep = keep_largest(flat, max(0, min(n_keep - len(targets), n_live)))
+    for (_, m, _), chunk, b in zip(targets, keep.split([len(s) for s in scores]), best):
+        chunk = chunk.clone(); chunk[b] = True
+        _mask_units(m, chunk)
+
 # %% ../nbs/06_annealed_pruning.ipynb #e74b9c26
 def _check_compression(compression):
     if isinstance(compression, bool) or not isinstance(compression, numbers.Real) or not 0 < compression <= 1:
@@ -151,22 +207,31 @@ def _check_compression(compression):
 SCOPES = ('layer', 'global')
 
 class AnnealedPruning(Callback):
-    "Keep FSA's annealed number M_e of largest-|w| entries after each epoch e, per tensor (`scope='layer'`) or over all (`'global'`)."
+    "Keep FSA's annealed number M_e of largest-|w| weights (or output units: `granularity='unit'`) after each epoch e, per layer (`scope='layer'`) or over all (`'global'`)."
     def __init__(self, model: nn.Module, compression: float, n_epochs: int, mu: float = 10., scope: str = 'layer',
-                 parameters=None, include_bias: bool = False):
+                 parameters=None, include_bias: bool = False, granularity: str = 'weight'):
         _check_compression(compression)
         if isinstance(n_epochs, bool) or not isinstance(n_epochs, numbers.Integral) or n_epochs < 1: raise ValueError(f'n_epochs must be an integer >= 1, got {n_epochs!r}')
         if not (isinstance(mu, numbers.Real) and mu >= 0): raise ValueError(f'mu must be >= 0, got {mu!r}')
         if scope not in SCOPES: raise ValueError(f"scope={scope!r} is not known; allowed values: {', '.join(SCOPES)}")
-        self.model, self.compression, self.n_epochs, self.mu, self.scope = model, compression, n_epochs, mu, scope
-        self.targets = prunable_parameters(model, parameters, include_bias)
-        self.sizes = [getattr(m, t).numel() for _, m, t in self.targets]
-        for _, m, t in self.targets:
-            if get_mask(m, t) is None: apply_mask(m, t, torch.ones_like(getattr(m, t), dtype=torch.bool))
+        if granularity not in GRANULARITIES: raise ValueError(f"granularity={granularity!r} is not known; allowed values: {', '.join(GRANULARITIES)}")
+        if granularity == 'unit' and include_bias: raise ValueError("include_bias does not apply to granularity='unit': a pruned unit's bias is always masked")
+        self.model, self.compression, self.n_epochs, self.mu, self.scope, self.granularity = model, compression, n_epochs, mu, scope, granularity
+        if granularity == 'unit':
+            self.targets = unit_targets(model, parameters)
+            self.sizes = [m.weight.shape[0] for _, m, _ in self.targets]  # output units
+            for _, m, _ in self.targets:
+                if get_mask(m, 'weight') is None or (m.bias is not None and get_mask(m, 'bias') is None):
+                    _mask_units(m, torch.ones(m.weight.shape[0], dtype=torch.bool, device=m.weight.device))
+        else:
+            self.targets = prunable_parameters(model, parameters, include_bias)
+            self.sizes = [getattr(m, t).numel() for _, m, t in self.targets]
+            for _, m, t in self.targets:
+                if get_mask(m, t) is None: apply_mask(m, t, torch.ones_like(getattr(m, t), dtype=torch.bool))
         self.epoch = 0
 
     def kept(self, epoch: int) -> list[int] | int:
-        "Entries kept after `epoch`: a count per tensor ('layer') or one total ('global')."
+        "Weights (or units) kept after `epoch`: a count per layer ('layer') or one total ('global')."
         if self.scope == 'layer':
             return [annealing_schedule(M, max(1, round(self.compression*M)), epoch, self.n_epochs, self.mu) for M in self.sizes]
         M = sum(self.sizes)
@@ -177,13 +242,16 @@ class AnnealedPruning(Callback):
         epoch = self.epoch + 1 if epoch is None else epoch
         if not 1 <= epoch <= self.n_epochs: raise ValueError(f'epoch must be in [1, n_epochs={self.n_epochs}], got {epoch}')
         kept = self.kept(epoch)
-        if self.scope == 'layer': prune_layerwise(self.targets, kept)
-        else: prune_global(self.targets, kept)
+        prune = {('weight', 'layer'): prune_layerwise, ('weight', 'global'): prune_global,
+                 ('unit', 'layer'): prune_units_layerwise, ('unit', 'global'): prune_units_global}[self.granularity, self.scope]
+        prune(self.targets, kept)
         self.epoch = epoch
 
     def after_epoch(self, state: FitState):
         if state.epoch <= self.n_epochs: self.step(state.epoch)
-        for (qn, m, t) in self.targets: state.log[f'nonzero:{qn}'] = int(torch.count_nonzero(getattr(m, t)))
+        for (qn, m, t) in self.targets:
+            state.log[f'nonzero:{qn}'] = int(torch.count_nonzero(getattr(m, t)))
+            if self.granularity == 'unit': state.log[f'units:{qn}'] = int((_unit_scores(m) >= 0).sum())
 
     def state_dict(self) -> dict: return {'epoch': self.epoch}
     def load_state_dict(self, state: dict): self.epoch = int(state['epoch'])
@@ -191,12 +259,13 @@ class AnnealedPruning(Callback):
         "Bake the masks into the weights (see `remove_masks`)."
         return remove_masks(self.model)
     def __repr__(self): return (f'AnnealedPruning(compression={self.compression}, n_epochs={self.n_epochs}, mu={self.mu}, '
-                                f'scope={self.scope!r}, tensors={len(self.targets)})')
+                                f'scope={self.scope!r}, granularity={self.granularity!r}, tensors={len(self.targets)})')
 
 # %% ../nbs/06_annealed_pruning.ipynb #f3ceb63c
-def magnitude_prune(model: nn.Module, compression: float, scope: str = 'layer', parameters=None, include_bias: bool = False) -> nn.Module:
-    "Keep the `compression` fraction of largest-|w| entries of each tensor ('layer') or of all together ('global'), in one step."
-    AnnealedPruning(model, compression, 1, scope=scope, parameters=parameters, include_bias=include_bias).step(1)
+def magnitude_prune(model: nn.Module, compression: float, scope: str = 'layer', parameters=None, include_bias: bool = False,
+                    granularity: str = 'weight') -> nn.Module:
+    "Keep the `compression` fraction of largest-|w| weights (or largest-norm units) of each layer ('layer') or of all together ('global'), in one step."
+    AnnealedPruning(model, compression, 1, scope=scope, parameters=parameters, include_bias=include_bias, granularity=granularity).step(1)
     return model
 
 # %% ../nbs/06_annealed_pruning.ipynb #4db23116
