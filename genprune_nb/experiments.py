@@ -29,7 +29,7 @@ __all__ = ['EXPERIMENTS', 'BENCHMARKS', 'BACKENDS', 'MLP_OPTIONS', 'REPORT_WIDTH
 
 # %% ../nbs/10_experiments.ipynb #92122f26
 _PLUGINS = ('genprune_nb.activations', 'genprune_nb.dropout', 'genprune_nb.fsa', 'genprune_nb.pruning',
-            'genprune_nb.tetris', 'genprune_nb.channel', 'genprune_nb.pipeline')  # chapters that register experiments
+            'genprune_nb.tetris', 'genprune_nb.channel', 'genprune_nb.pipeline', 'genprune_nb.structured')  # chapters that register experiments
 
 @dataclasses.dataclass(frozen=True)
 class Experiment:
