@@ -19,6 +19,22 @@ def test_there_are_notebooks():
     assert len(NOTEBOOKS) >= 5
 
 
+@pytest.fixture(autouse=True)
+def library_registries():
+    """Each notebook runs against the library's registries as importing it left them.
+
+    A notebook's exported cells run again inside the test process, and some register what they define into the
+    library's registries (chapter 1 registers its own SERLU class): without this, a later notebook would build the
+    earlier notebook's copy of a class instead of the library's, and `isinstance` checks against it would fail."""
+    from genprune_nb import experiments, models
+    experiments._load_plugins()
+    entries = {kind: dict(layers) for kind, layers in models.REGISTRY._entries.items()}
+    named = [(d, dict(d)) for d in (experiments.EXPERIMENTS, experiments.BENCHMARKS)]
+    yield
+    models.REGISTRY._entries = entries
+    for registry, saved in named: registry.clear(); registry.update(saved)
+
+
 @pytest.mark.parametrize('notebook', NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook(notebook):
     skip_flags = CFG.tst_flags.split()
