@@ -56,11 +56,25 @@ def apply_mask(module: nn.Module, name: str, mask: torch.Tensor) -> nn.Module:
     else: existing.copy_(mask)
     return module
 
+@torch.no_grad()
+def _bake(module: nn.Module):
+    "Every parametrized tensor of `module` becomes its current value, kept in its original `Parameter`; the module gets its own class back."
+    # Not torch's remove_parametrizations: it deletes the tensor's property from the module's class, and `copy.deepcopy`
+    # gives a parametrized module's copy that same class, so removing the masks of a copy would break the original.
+    values = {name: getattr(module, name) for name in module.parametrizations}
+    originals = {name: getattr(module.parametrizations[name], 'original', None) for name in values}
+    module.__class__ = type(module).__bases__[0]  # parametrize made the class Parametrized<Class>(Class)
+    del module._modules['parametrizations']
+    for name, value in values.items():
+        p = originals[name]
+        if p is None or p.shape != value.shape: p = nn.Parameter(value.detach().clone())
+        else: p.copy_(value)  # the same Parameter object: an optimizer holding it keeps working
+        module._parameters[name] = p
+
 def remove_masks(model: nn.Module) -> nn.Module:
-    "Make pruning permanent: replace each masked tensor by its masked value as a plain `nn.Parameter`."
-    for module in model.modules():
-        if parametrize.is_parametrized(module):
-            for name in list(module.parametrizations): parametrize.remove_parametrizations(module, name, leave_parametrized=True)
+    "Make pruning permanent, in place: each masked (parametrized) tensor becomes its masked value as a plain `nn.Parameter`."
+    for module in list(model.modules()):
+        if parametrize.is_parametrized(module): _bake(module)
     return model
 
 # %% ../nbs/06_annealed_pruning.ipynb #3f1f5422

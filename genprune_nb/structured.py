@@ -8,7 +8,6 @@ import copy, math, numbers, time
 
 import torch
 from torch import fx, nn
-from torch.nn.utils import parametrize
 
 import pandas as pd
 from .activations import SERLU, ChannelOut, Maxout
@@ -16,7 +15,7 @@ from .data import load_dataset
 from .dropout import ShiftDropout
 from .experiments import register_experiment, register_benchmark, run_grid, train_mlp, load_for_experiment, median_time
 from .models import mlp
-from .pruning import PRUNABLE, AnnealedPruning, magnitude_prune, sparsity_report
+from .pruning import PRUNABLE, AnnealedPruning, magnitude_prune, remove_masks, sparsity_report
 from .training import fit, resolve_device
 
 # %% auto #0
@@ -160,28 +159,9 @@ def _output_shapes(model: nn.Module, chain, example_input) -> dict[str, torch.Si
         for h in hooks: h.remove()
     return shapes
 
-def _baked(m: nn.Module) -> nn.Module:
-    "Parametrized module `m` (a private copy) as its own class again, each parametrized tensor baked into a plain Parameter."
-    base = type(m).__bases__[0]  # torch.nn.utils.parametrize made the class Parametrized<Base>(Base)
-    plain = base.__new__(base)
-    plain.__dict__.update(m.__dict__)
-    plain._modules = {k: v for k, v in m._modules.items() if k != 'parametrizations'}
-    plain._parameters = dict(m._parameters)
-    for name, p in m.parametrizations.items():
-        plain._parameters[name] = nn.Parameter(getattr(m, name).detach().clone(), requires_grad=p.original.requires_grad)
-    return plain
-
 def _plain_copy(model: nn.Module) -> nn.Module:
     "A deep copy of `model` with every mask baked in and no parametrization left; `model` is untouched."
-    # torch's deepcopy of a parametrized module shares its class with the original, and removing a parametrization
-    # deletes it from that class: `remove_parametrizations` on the copy would break the original. Replace instead.
-    copied = copy.deepcopy(model)
-    if parametrize.is_parametrized(copied): return _baked(copied)
-    for name, m in list(copied.named_modules()):
-        if parametrize.is_parametrized(m):
-            parent, _, child = name.rpartition('.')
-            setattr(copied.get_submodule(parent), child, _baked(m))
-    return copied
+    return remove_masks(copy.deepcopy(model))
 
 @torch.no_grad()
 def compact(model: nn.Module, example_input: torch.Tensor) -> nn.Module:
