@@ -216,6 +216,14 @@ def model_macs(model: nn.Module, example_input: torch.Tensor) -> int:
     "Multiply-accumulates per sample of `model`'s Linear and Conv layers, counting every weight (dense)."
     return int(sparsity_report(model, example_input[:1]).set_index('layer').loc['total', 'dense_macs'])
 
+def _fractions(name: str, values) -> tuple:
+    "`values` (one number or several) as a tuple, each checked to be in (0, 1]."
+    values = (values,) if isinstance(values, numbers.Real) else tuple(values)
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not 0 < v <= 1:
+            raise ValueError(f'{name} must be fractions in (0, 1], got {v!r}')
+    return values
+
 def _throughput(model, x, repeat: int, device) -> float:
     with torch.no_grad(): t, _ = median_time(lambda: model(x), repeat=repeat, device=device, warmup=3)
     return len(x)/t
@@ -228,7 +236,7 @@ def _epoch_seconds(model, data, device, n_train: int, seed: int = 0) -> float:
 
 def bench_structured(kept=(0.5, 0.25, 0.1), n_train: int = 10000, repeat: int = 50, device='cpu') -> pd.DataFrame:
     "Dense vs. unit-masked vs. compacted: latency at batch 1, throughput at batch 256 and a training epoch, with the FLOP ratio, side by side."
-    dev = resolve_device(device)
+    kept, dev = _fractions('kept', kept), resolve_device(device)
     cases = [('MLP 1024x1024, MNIST', lambda: mlp(784, (1024, 1024), 10), load_dataset('mnist')),
              ('CNN, Fashion-MNIST', small_cnn, load_dataset('fashion-mnist'))]
     rows = []
@@ -254,7 +262,7 @@ def bench_structured(kept=(0.5, 0.25, 0.1), n_train: int = 10000, repeat: int = 
 
 def bench_sparse(densities=(0.5, 0.1, 0.02), width: int = 1024, repeat: int = 100, device='cpu') -> pd.DataFrame:
     "A `width`² Linear with random weight-level masks: dense vs. `SparseLinear` (CSR) at batch 1 and 256, side by side."
-    dev = resolve_device(device)
+    densities, dev = _fractions('densities', densities), resolve_device(device)
     rows = []
     for density in densities:
         torch.manual_seed(0)
@@ -282,7 +290,9 @@ def _torch_pruning():
 def unit_prune_experiment(dataset=None, datasets=('mnist', 'fashion-mnist'), kept=(0.5, 0.25), epochs=20, finetune_epochs=None,
                           hidden=(512, 512), batch_size=128, lr=1e-3, n_train=None, n_test=None, seeds=(0, 1, 2), device='auto', resume_dir=None):
     "Unit pruning (annealed by layer or globally, or at init) vs. Torch-Pruning's group-L2 magnitude pruner and a smaller dense MLP: same model, same units kept, same fine-tuning epochs."
+    kept = _fractions('kept', kept)
     finetune = epochs//2 if finetune_epochs is None else finetune_epochs  # the annealing schedule ends at half the epochs
+    if not 0 < finetune < epochs: raise ValueError(f'finetune_epochs must be between 1 and epochs - 1 = {epochs - 1}, got {finetune}')
     names, cache = ((dataset,) if dataset else tuple(datasets)), {}
     if any(m.startswith('torch-pruning') for m in UNIT_METHODS): _torch_pruning()
     def data_for(name):
