@@ -564,6 +564,14 @@ def _options(args) -> dict:
     return opts
 
 # %% ../nbs/10_experiments.ipynb #38d1f0c8
+def _cli_seeds(args): return int(args.seeds) if args.seeds.isdigit() else [int(s) for s in args.seeds.split(',') if s]
+
+def _grid_from(args, progress: bool = False):
+    "`grid_options` from the command line's --backend, --address, --cpus-per-run and --gpus-per-run."
+    if args.address is not None and args.backend != 'ray': raise ValueError('--address needs --backend ray')
+    return grid_options(backend=args.backend, address=args.address, cpus_per_run=args.cpus_per_run,
+                        gpus_per_run=args.gpus_per_run, progress=progress)
+
 def main(argv=None) -> int:
     "Entry point of the `genprune` console script."
     args = _parser().parse_args(argv)
@@ -576,21 +584,17 @@ def main(argv=None) -> int:
             return 0
         if args.command in ('run', 'demo'):
             name = args.name if args.command == 'run' else 'demo'
-            seeds = int(args.seeds) if args.seeds.isdigit() else [int(s) for s in args.seeds.split(',') if s]
-            if args.address is not None and args.backend != 'ray': raise ValueError('--address needs --backend ray')
-            with grid_options(backend=args.backend, address=args.address, cpus_per_run=args.cpus_per_run,
-                              gpus_per_run=args.gpus_per_run, progress=True):
-                table, files = run_experiment(name, out=args.out, seeds=seeds, device=args.device, **_options(args))
+            with _grid_from(args, progress=True):
+                table, files = run_experiment(name, out=args.out, seeds=_cli_seeds(args), device=args.device, **_options(args))
             with pd.option_context('display.width', 200, 'display.max_columns', 20): print(table.to_string(index=False))
             print('\nWrote: ' + ', '.join(str(f) for f in files))
             return 0
         if args.command == 'reproduce':
-            seeds = int(args.seeds) if args.seeds.isdigit() else [int(s) for s in args.seeds.split(',') if s]
             tables = None if args.tables is None else [int(t) for t in args.tables.split(',') if t]
             datasets = None if args.dataset is None else [d for d in args.dataset.split(',') if d]
             opts = {k: v for k, v in _options(args).items() if k != 'dataset'}
-            with grid_options(backend=args.backend, address=args.address, cpus_per_run=args.cpus_per_run, gpus_per_run=args.gpus_per_run):
-                steps = reproduce(tables, datasets, args.out, seeds, args.device, dry_run=args.list, **opts)
+            with _grid_from(args):
+                steps = reproduce(tables, datasets, args.out, _cli_seeds(args), args.device, dry_run=args.list, **opts)
             if args.list: steps = steps.drop(columns='wall_s')
             with pd.option_context('display.width', 200): print(steps.to_string(index=False))
             return 0

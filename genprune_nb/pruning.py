@@ -214,9 +214,12 @@ def prune_units_global(targets, n_keep: int) -> None:
         _mask_units(m, chunk)
 
 # %% ../nbs/06_annealed_pruning.ipynb #e74b9c26
+def _check_fraction(value, message: str):
+    "Raise `ValueError(message)` unless `value` is a real number in (0, 1]."
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value <= 1: raise ValueError(message)
+
 def _check_compression(compression):
-    if isinstance(compression, bool) or not isinstance(compression, numbers.Real) or not 0 < compression <= 1:
-        raise ValueError(f'compression must be in (0, 1] (the fraction of weights kept), got {compression!r}')
+    _check_fraction(compression, f'compression must be in (0, 1] (the fraction of weights kept), got {compression!r}')
 
 SCOPES = ('layer', 'global')
 

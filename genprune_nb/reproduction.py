@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .experiments import REPRODUCTION_PLAN, PlanStep
+from .experiments import REPRODUCTION_PLAN, PlanStep, format_table
 
 # %% auto #0
 __all__ = ['REPORT_COLUMNS', 'OUR_METRIC', 'CONCLUSIONS', 'parse_report', 'report_key', 'our_key', 'step_runs', 'step_meta',
@@ -162,11 +162,7 @@ def our_summary(results: str | Path, step: PlanStep, metrics=('final_test_acc', 
     path = Path(results)/step.name/f'{step.experiment}_summary.csv'
     if not path.exists(): return None
     s = pd.read_csv(path)
-    group = [c for c in s.columns if not c.endswith(('_mean', '_std')) and c != 'n_seeds']
-    out = s[group].copy()
-    for m in metrics:
-        if f'{m}_mean' in s: out[m] = [f'{a:.4f} ± {0 if pd.isna(b) else b:.4f}' for a, b in zip(s[f'{m}_mean'], s[f'{m}_std'])]
-    return out.assign(seeds=s.n_seeds)
+    return format_table(s, [c for c in s.columns if not c.endswith(('_mean', '_std')) and c != 'n_seeds'], metrics)
 
 # %% ../nbs/12_reproduction.ipynb #d97fb555
 def _mnist(results, table: int, experiment: str) -> pd.DataFrame | None:
@@ -241,9 +237,11 @@ CONCLUSIONS = (  # (the report's conclusion, the MNIST steps it rests on, the ev
 
 def conclusions(results: str | Path) -> pd.DataFrame:
     "Each conclusion of the report with our evidence and a verdict: supported, not supported, or not run yet."
-    rows = []
+    rows, read = [], {}  # a step's runs are read once, however many conclusions rest on it
     for claim, steps, evidence in CONCLUSIONS:
-        runs = [_mnist(results, t, e) for t, e in steps]
+        for step in steps:
+            if step not in read: read[step] = _mnist(results, *step)
+        runs = [read[step] for step in steps]
         if any(r is None for r in runs): rows.append(dict(conclusion=claim, evidence='', verdict='not run yet')); continue
         text, ok = evidence(*runs)
         rows.append(dict(conclusion=claim, evidence=text, verdict='supported' if ok else 'not supported'))

@@ -15,7 +15,7 @@ from .data import load_dataset
 from .dropout import ShiftDropout
 from .experiments import register_experiment, register_benchmark, run_grid, train_mlp, load_for_experiment, median_time
 from .models import mlp
-from .pruning import PRUNABLE, AnnealedPruning, magnitude_prune, remove_masks, sparsity_report
+from .pruning import PRUNABLE, AnnealedPruning, _check_fraction, magnitude_prune, remove_masks, sparsity_report
 from .training import fit, resolve_device
 
 # %% auto #0
@@ -125,9 +125,12 @@ def _remove_units(chain, a: int, b: int, shape: torch.Size):
         if isinstance(m, nn.Flatten): flat_from = x.shape
         x = m(x)
     const = x[0] if x.dim() == 2 else x[0].flatten(1)[:, 0]  # one constant per input of b (uniform over positions)
+    def after_pool(gone):
+        "The units gone after the pooling activation (maxout: one per pool), from the units gone before it."
+        return gone.view(-1, k).all(1) if isinstance(pool, Maxout) else gone
     def inputs_gone(gone):
         "Layer b's inputs that come only from removed units."
-        post = gone.view(-1, k).all(1) if isinstance(pool, Maxout) else gone
+        post = after_pool(gone)
         return post if flat_from is None else post.repeat_interleave(math.prod(flat_from[2:]))
     gone = dead.view(-1, k).all(1).repeat_interleave(k)  # within a pool only whole pools: a dead unit's 0 still takes part in the max
     if gone.all(): gone[:k] = False  # keep one unit (one whole pool), so the layer stays a layer
@@ -142,7 +145,7 @@ def _remove_units(chain, a: int, b: int, shape: torch.Size):
     if bool((folded != 0).any()):
         if nxt.bias is None: nxt.bias = nn.Parameter(torch.zeros(nxt.weight.shape[0], dtype=nxt.weight.dtype, device=nxt.weight.device))
         nxt.bias += folded
-    post = gone.view(-1, k).all(1) if isinstance(pool, Maxout) else gone
+    post = after_pool(gone)
     _slice(layer, keep_out=~gone)
     for _, m in between:
         if isinstance(m, PER_CHANNEL): _slice(m, keep_out=~gone if m.num_features == len(gone) else ~post)
@@ -190,13 +193,9 @@ class SparseLinear(nn.Module):
         return y.T.reshape(*x.shape[:-1], self.out_features)
     def extra_repr(self) -> str: return f'in_features={self.in_features}, out_features={self.out_features}, density={self.density:.4f}'
 
-def _check_density(max_density):
-    if isinstance(max_density, bool) or not isinstance(max_density, numbers.Real) or not 0 < max_density <= 1:
-        raise ValueError(f'max_density must be in (0, 1] (the largest fraction of nonzero weights to store sparse), got {max_density!r}')
-
 def to_sparse(model: nn.Module, max_density: float = 0.1) -> nn.Module:
     "A copy of `model` (masks baked in) where each Linear with at most `max_density` nonzero weights is a `SparseLinear`."
-    _check_density(max_density)
+    _check_fraction(max_density, f'max_density must be in (0, 1] (the largest fraction of nonzero weights to store sparse), got {max_density!r}')
     plain = _plain_copy(model).eval()
     dense = lambda m: float(torch.count_nonzero(m.weight))/m.weight.numel()
     if isinstance(plain, nn.Linear): return SparseLinear(plain) if dense(plain) <= max_density else plain
@@ -219,9 +218,7 @@ def model_macs(model: nn.Module, example_input: torch.Tensor) -> int:
 def _fractions(name: str, values) -> tuple:
     "`values` (one number or several) as a tuple, each checked to be in (0, 1]."
     values = (values,) if isinstance(values, numbers.Real) else tuple(values)
-    for v in values:
-        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not 0 < v <= 1:
-            raise ValueError(f'{name} must be fractions in (0, 1], got {v!r}')
+    for v in values: _check_fraction(v, f'{name} must be fractions in (0, 1], got {v!r}')
     return values
 
 def _throughput(model, x, repeat: int, device) -> float:
@@ -243,14 +240,14 @@ def bench_structured(kept=(0.5, 0.25, 0.1), n_train: int = 10000, repeat: int = 
     for name, build, data in cases:
         x1, x256 = data.x_test[:1].to(dev), data.x_test[:256].to(dev)
         torch.manual_seed(0); dense = build().to(dev).eval()
-        base = None
+        base, dense_macs = None, model_macs(dense, x1)
         for keep in (1.0, *kept):
             variants = [('dense', dense)] if keep == 1.0 else []
             if keep < 1.0:
                 masked = magnitude_prune(copy.deepcopy(dense), keep, granularity='unit').eval()
                 variants += [('masked (unit)', masked), ('compact', compact(masked, x256).eval())]
             for variant, model in variants:
-                row = dict(model=name, kept=keep, variant=variant, flop_ratio=model_macs(dense, x1)/model_macs(model, x1),
+                row = dict(model=name, kept=keep, variant=variant, flop_ratio=dense_macs/model_macs(model, x1),
                            latency_b1_ms=1e3/_throughput(model, x1, repeat*4, dev), throughput_b256=_throughput(model, x256, repeat, dev),
                            epoch_s=_epoch_seconds(copy.deepcopy(model).train(), data, dev, n_train))
                 if variant == 'dense': base = row
@@ -294,13 +291,14 @@ def unit_prune_experiment(dataset=None, datasets=('mnist', 'fashion-mnist'), kep
     finetune = epochs//2 if finetune_epochs is None else finetune_epochs  # the annealing schedule ends at half the epochs
     if not 0 < finetune < epochs: raise ValueError(f'finetune_epochs must be between 1 and epochs - 1 = {epochs - 1}, got {finetune}')
     names, cache = ((dataset,) if dataset else tuple(datasets)), {}
-    if any(m.startswith('torch-pruning') for m in UNIT_METHODS): _torch_pruning()
+    _torch_pruning()  # a missing package fails before any training
     def data_for(name):
         if name not in cache: cache[name] = load_for_experiment(name, n_train, n_test)
         return cache[name]
     def train(cfg, seed, ck):
         data, keep, method = data_for(cfg['dataset']), cfg['kept'], cfg['method']
         dev, fit_cfg = resolve_device(device), dict(batch_size=batch_size, lr=lr)
+        x256 = data.x_test[:256].to(dev)
         torch.manual_seed(seed)
         widths = [max(1, round(h*keep)) for h in hidden] if method == UNIT_METHODS[4] else list(hidden)
         model, prune_s = mlp(data.n_features, widths, data.n_classes), 0.
@@ -308,7 +306,7 @@ def unit_prune_experiment(dataset=None, datasets=('mnist', 'fashion-mnist'), kep
             tp = _torch_pruning()
             s0, _ = train_mlp(data, fit_cfg, seed, epochs - finetune, device, model=model)
             t = time.perf_counter()
-            tp.pruner.MagnitudePruner(model, data.x_test[:1].to(dev), importance=tp.importance.GroupMagnitudeImportance(p=2),
+            tp.pruner.MagnitudePruner(model, x256[:1], importance=tp.importance.GroupMagnitudeImportance(p=2),
                                       pruning_ratio=1 - keep, ignored_layers=[model.out]).step()
             prune_s = time.perf_counter() - t
             s, _ = train_mlp(data, fit_cfg, seed, finetune, device, model=model)
@@ -321,9 +319,9 @@ def unit_prune_experiment(dataset=None, datasets=('mnist', 'fashion-mnist'), kep
                 t = time.perf_counter(); magnitude_prune(model, keep, granularity='unit'); prune_s = time.perf_counter() - t
             s, h = train_mlp(data, fit_cfg, seed, epochs, device, ck, callbacks=callbacks, model=model)
             if callbacks: prune_s = float(h.callback_time.sum())
-            train_s, small = s['train_time'], compact(model, data.x_test[:256].to(dev)) if method != UNIT_METHODS[4] else model
+            train_s, small = s['train_time'], compact(model, x256) if method != UNIT_METHODS[4] else model
         return dict(test_acc=s['final_test_acc'], prune_seconds=prune_s, params=sum(p.numel() for p in small.parameters()),
-                    throughput_b256=_throughput(small.eval(), data.x_test[:256].to(dev), 20, dev), train_time=train_s), None
+                    throughput_b256=_throughput(small.eval(), x256, 20, dev), train_time=train_s), None
     cfgs = [dict(dataset=n, method=m, kept=k) for n in names for k in kept for m in UNIT_METHODS]
     runs = run_grid(cfgs, seeds, train, resume_dir)
     runs.attrs['data_note'] = ' '.join(data_for(n).note for n in names)

@@ -103,9 +103,9 @@ def tetris_unstructured(module: nn.Module, name: str = 'weight', n_bins: int = 1
     return apply_mask(module, name, tetris_mask(getattr(module, name), n_bins))
 
 # %% ../nbs/07_tetris.ipynb #66d189ac
-def tetris_histogram(w: torch.Tensor, n_bins: int) -> pd.DataFrame:
-    "Per Tetris bin of `w`: its value range and its weights before and after `tetris_mask(w, n_bins)` (the report's Fig. 15)."
-    keep = tetris_mask(w, n_bins).flatten()
+def tetris_histogram(w: torch.Tensor, n_bins: int, keep: torch.Tensor | None = None) -> pd.DataFrame:
+    "Per Tetris bin of `w`: its value range and its weights before and after `tetris_mask(w, n_bins)` (the report's Fig. 15; `keep`: that mask, if computed already)."
+    keep = (tetris_mask(w, n_bins) if keep is None else keep).flatten()
     lo, hi = (float(v) for v in _check_weights(w, 'tetris_histogram'))
     flat = w.detach().flatten().float()
     bins = _positions(flat, lo, hi, n_bins)[1] if hi > lo else torch.zeros_like(flat)
@@ -130,10 +130,12 @@ def tetris_experiment(dataset='mnist', epochs=20, hidden=(512, 512), bins=(10, 1
             torch.manual_seed(seed); trained_or_init, dense_acc = mlp(data.n_features, hidden, data.n_classes), float('nan')
         else: trained_or_init, dense_acc = trained_model(seed, ck)
         pruned = copy.deepcopy(trained_or_init)
-        layers = prunable_parameters(pruned)
-        first = tetris_histogram(getattr(layers[0][1], layers[0][2]), cfg['n_bins']).assign(layer=layers[0][0])
-        for _, m, t in layers: tetris_unstructured(m, t, cfg['n_bins'])
-        return dict(score_pruned(pruned, data), dense_test_acc=dense_acc), first
+        (first_name, first, tensor), *rest = prunable_parameters(pruned)
+        keep = tetris_mask(getattr(first, tensor), cfg['n_bins'])
+        histogram = tetris_histogram(getattr(first, tensor), cfg['n_bins'], keep).assign(layer=first_name)
+        apply_mask(first, tensor, keep)
+        for _, m, t in rest: tetris_unstructured(m, t, cfg['n_bins'])
+        return dict(score_pruned(pruned, data), dense_test_acc=dense_acc), histogram
     def trained_model(seed, ck):
         if seed not in trained:
             torch.manual_seed(seed)
