@@ -19,7 +19,7 @@ from .models import count_parameters, _check_int
 
 # %% auto #0
 __all__ = ['OPTIMIZERS', 'resolve_device', 'seed_everything', 'evaluate', 'FitState', 'Callback', 'atomic_torch_save',
-           'FitResult', 'summarize', 'fit', 'bench_train']
+           'make_optimizer', 'FitResult', 'summarize', 'fit', 'bench_train']
 
 # %% ../nbs/04_training.ipynb #29b5db1d
 def resolve_device(device: str | torch.device = 'auto') -> torch.device:
@@ -82,6 +82,15 @@ def atomic_torch_save(obj, path: str | os.PathLike):
 # %% ../nbs/04_training.ipynb #0a19edd4
 OPTIMIZERS = {'adam': torch.optim.Adam, 'adamw': torch.optim.AdamW, 'sgd': torch.optim.SGD}
 
+def make_optimizer(name: str, params, lr: float = 1e-3, weight_decay: float = 0.) -> torch.optim.Optimizer:
+    "`OPTIMIZERS[name]` over `params`, fused where every parameter is a float tensor on CPU or CUDA (else torch's default)."
+    # Measured on the 2-core CPU: Adam's step on a 1024x1024 weight takes 0.9 ms fused, 5.8 ms with the default
+    # foreach kernel, 7.7 ms when 90% of the gradient is exact zeros (foreach's sqrt is ~10x slower on zeros).
+    if name not in OPTIMIZERS: raise ValueError(f"optimizer={name!r} is not known; allowed values: {', '.join(OPTIMIZERS)}")
+    params = list(params)
+    fused = bool(params) and all(p.is_floating_point() and p.device.type in ('cpu', 'cuda') for p in params)
+    return OPTIMIZERS[name](params, lr=lr, weight_decay=weight_decay, fused=fused or None)
+
 @dataclass
 class FitResult:
     "The trained model, its per-epoch `history` and the run `summary`."
@@ -116,7 +125,7 @@ def fit(model: nn.Module, data: DataSplit, epochs: int, lr: float = 1e-3, batch_
     batch_order = torch.Generator(device=dev).manual_seed(seed)
     state = FitState(model, None, 0, epochs, [])
     for cb in callbacks: cb.before_fit(state)  # may add masks, so it runs before the optimizer sees the parameters
-    state.optimizer = opt = OPTIMIZERS[optimizer](model.parameters(), lr=lr, weight_decay=weight_decay)
+    state.optimizer = opt = make_optimizer(optimizer, model.parameters(), lr, weight_decay)
     if checkpoint is not None and Path(checkpoint).exists():
         ck = torch.load(checkpoint, map_location=dev, weights_only=True)
         model.load_state_dict(ck['model']); opt.load_state_dict(ck['optimizer'])
@@ -165,21 +174,21 @@ def fit(model: nn.Module, data: DataSplit, epochs: int, lr: float = 1e-3, batch_
 # %% ../nbs/04_training.ipynb #fa5c51a4
 def bench_train(dataset: str = 'mnist', epochs: int = 3, hidden=(512, 512), batch_size: int = 128, device: str = 'auto',
                 seed: int = 0) -> pd.DataFrame:
-    "Median epoch time of `fit` vs. a `DataLoader(TensorDataset)` loop vs. a bare loop on pre-sliced batches, same model."
+    "Median epoch time of `fit` vs. a `DataLoader(TensorDataset)` loop vs. a bare loop on pre-sliced batches (with `fit`'s optimizer and with torch's default Adam), same model."
     from torch.utils.data import DataLoader, TensorDataset
     from genprune_nb.data import load_dataset
     from genprune_nb.models import mlp
     dev = resolve_device(device)
     data = load_dataset(dataset).to(dev)
-    def fresh():
+    def fresh(default_adam=False):
         torch.manual_seed(seed)
         model = mlp(data.n_features, hidden, data.n_classes).to(dev)
-        return model, torch.optim.Adam(model.parameters(), lr=1e-3)
+        return model, (torch.optim.Adam(model.parameters(), lr=1e-3) if default_adam else make_optimizer('adam', model.parameters()))
     def step(model, opt, xb, yb):
         loss = F.cross_entropy(model(xb), yb); opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
     def sync():
         if dev.type == 'cuda': torch.cuda.synchronize(dev)
-    bare_model, bare_opt = fresh(); dl_model, dl_opt = fresh(); fit_model, _ = fresh()
+    bare_model, bare_opt = fresh(); default_model, default_opt = fresh(True); dl_model, dl_opt = fresh(); fit_model, _ = fresh()
     perm = torch.randperm(len(data.y_train), device=dev)
     batches = [(data.x_train[i], data.y_train[i]) for i in perm.split(batch_size)]
     loader = DataLoader(TensorDataset(data.x_train, data.y_train), batch_size=batch_size, shuffle=True)
@@ -188,10 +197,11 @@ def bench_train(dataset: str = 'mnist', epochs: int = 3, hidden=(512, 512), batc
     rows = []
     for _ in range(epochs + 1):  # interleaved, so drift in machine speed hits every method alike; round 0 is warm-up
         bare = timed(lambda: [step(bare_model, bare_opt, xb, yb) for xb, yb in batches])
+        default = timed(lambda: [step(default_model, default_opt, xb, yb) for xb, yb in batches])
         dl = timed(lambda: [step(dl_model, dl_opt, xb, yb) for xb, yb in loader])
         h = fit(fit_model, data, 1, batch_size=batch_size, seed=seed, device=dev, progress=False).history.iloc[0]
-        rows.append((bare, dl, h.train_time, h.train_time + h.eval_time))
-    names = ['bare loop (pre-sliced batches)', 'DataLoader(TensorDataset) loop', 'fit, training phase',
+        rows.append((bare, default, dl, h.train_time, h.train_time + h.eval_time))
+    names = ['bare loop (pre-sliced batches)', "bare loop, torch's default (foreach) Adam", 'DataLoader(TensorDataset) loop', 'fit, training phase',
              'fit, whole epoch incl. full evaluation']
     times = {n: statistics.median_high([r[i] for r in rows[1:]]) for i, n in enumerate(names)}
     floor = times['bare loop (pre-sliced batches)']
