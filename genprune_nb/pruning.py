@@ -12,15 +12,16 @@ import torch
 from torch import nn
 from torch.nn.utils import parametrize
 
+from .activations import ChannelOut, Maxout
 from .fsa import annealing_schedule
 from .models import count_parameters, effective_parameters, mlp
 from .training import Callback, FitState
 
 # %% auto #0
-__all__ = ['PRUNABLE', 'GRANULARITIES', 'SCOPES', 'PRUNING_METRICS', 'VARIANTS', 'PruningMask', 'get_mask', 'apply_mask',
+__all__ = ['PRUNABLE', 'GRANULARITIES', 'POOLS', 'SCOPES', 'PRUNING_METRICS', 'VARIANTS', 'PruningMask', 'get_mask', 'apply_mask',
            'remove_masks', 'prunable_parameters', 'keep_largest', 'prune_layerwise', 'prune_global', 'unit_targets',
-           'prune_units_layerwise', 'prune_units_global', 'AnnealedPruning', 'magnitude_prune', 'sparsity_report',
-           'score_pruned', 'plot_nonzero', 'anneal_compression_experiment', 'same_size_hidden',
+           'pool_size_after', 'prune_units_layerwise', 'prune_units_global', 'AnnealedPruning', 'magnitude_prune',
+           'sparsity_report', 'score_pruned', 'plot_nonzero', 'anneal_compression_experiment', 'same_size_hidden',
            'anneal_variants_experiment', 'bench_pruning']
 
 # %% ../nbs/06_annealed_pruning.ipynb #f20cc118
@@ -181,12 +182,25 @@ def unit_targets(model: nn.Module, parameters=None) -> list[tuple[str, nn.Module
         if t != 'weight' or not isinstance(m, PRUNABLE): raise ValueError(f'parameters names {qn!r}: unit pruning takes Linear or Conv weights')
     return targets
 
-def _unit_scores(module) -> torch.Tensor:
-    "L2 norm of each output unit's incoming weights; units already pruned score -1."
+POOLS = (Maxout, ChannelOut)
+
+def pool_size_after(model: nn.Module, layer: str) -> int:
+    "Units of `layer` that live or die together: the pool size of a maxout or channel-out module after it in its `nn.Sequential` (before the next Linear/Conv), else 1."
+    parent_name, _, name = layer.rpartition('.')
+    parent = model.get_submodule(parent_name)
+    if not isinstance(parent, nn.Sequential): return 1  # only a Sequential's order is its forward order
+    after = list(parent._modules.values())[list(parent._modules).index(name) + 1:]
+    for m in after:
+        if isinstance(m, PRUNABLE): break
+        if isinstance(m, POOLS): return m.pool_size
+    return 1
+
+def _unit_scores(module, pool: int = 1) -> torch.Tensor:
+    "L2 norm of the incoming weights of each output unit (each pool of `pool` consecutive units); pruned ones score -1."
     w = module.weight.detach().flatten(1).float()
-    s = w.norm(dim=1)
+    s = w.reshape(w.shape[0]//pool, -1).norm(dim=1)
     m = get_mask(module, 'weight')
-    return s if m is None else s.masked_fill_(~m.flatten(1).bool().any(1), -1.)
+    return s if m is None else s.masked_fill_(~m.flatten(1).reshape(len(s), -1).bool().any(1), -1.)
 
 @torch.no_grad()
 def _mask_units(module, keep: torch.Tensor):
@@ -199,27 +213,27 @@ def _mask_units(module, keep: torch.Tensor):
     if module.bias is not None: apply_mask(module, 'bias', keep)
 
 @torch.no_grad()
-def prune_units_layerwise(targets, keep_counts) -> None:
-    "Keep each target layer's `keep_counts` output units of largest incoming-weight L2 norm (pruned units stay pruned)."
-    for (_, m, _), n in zip(targets, keep_counts):
-        s = _unit_scores(m)
-        _mask_units(m, keep_largest(s, min(n, int((s >= 0).sum()))))
+def prune_units_layerwise(targets, keep_counts, pools=None) -> None:
+    "Keep each target layer's `keep_counts` output units (pools of `pools` units) of largest incoming-weight L2 norm (pruned ones stay pruned)."
+    for (_, m, _), n, pool in zip(targets, keep_counts, pools or [1]*len(targets)):
+        s = _unit_scores(m, pool)
+        _mask_units(m, keep_largest(s, min(n, int((s >= 0).sum()))).repeat_interleave(pool))
 
 @torch.no_grad()
-def prune_units_global(targets, n_keep: int) -> None:
-    "Keep `n_keep` units over all targets, ranked by norm / mean live norm of their layer; each layer keeps its best unit."
-    scores = []
-    for _, m, _ in targets:
-        s = _unit_scores(m)
+def prune_units_global(targets, n_keep: int, pools=None) -> None:
+    "Keep `n_keep` units (pools) over all targets, ranked by norm / mean live norm of their layer; each layer keeps its best."
+    scores, pools = [], pools or [1]*len(targets)
+    for (_, m, _), pool in zip(targets, pools):
+        s = _unit_scores(m, pool)
         live = s[s >= 0]
         scores.append(torch.where(s >= 0, s/live.mean().clamp_min(1e-12), s))
     best = [int(s.argmax()) for s in scores]
     flat = torch.cat([s.index_fill(0, torch.tensor([b], device=s.device), -2.) for s, b in zip(scores, best)])  # reserved
     n_live = int((flat >= 0).sum())
     keep = keep_largest(flat, max(0, min(n_keep - len(targets), n_live)))
-    for (_, m, _), chunk, b in zip(targets, keep.split([len(s) for s in scores]), best):
+    for (_, m, _), chunk, b, pool in zip(targets, keep.split([len(s) for s in scores]), best, pools):
         chunk = chunk.clone(); chunk[b] = True
-        _mask_units(m, chunk)
+        _mask_units(m, chunk.repeat_interleave(pool))
 
 # %% ../nbs/06_annealed_pruning.ipynb #e74b9c26
 def _check_fraction(value, message: str):
@@ -244,7 +258,10 @@ class AnnealedPruning(Callback):
         self.model, self.compression, self.n_epochs, self.mu, self.scope, self.granularity = model, compression, n_epochs, mu, scope, granularity
         if granularity == 'unit':
             self.targets = unit_targets(model, parameters)
-            self.sizes = [m.weight.shape[0] for _, m, _ in self.targets]  # output units
+            self.pools = [pool_size_after(model, qn.rpartition('.')[0]) for qn, _, _ in self.targets]
+            for (qn, m, _), pool in zip(self.targets, self.pools):
+                if m.weight.shape[0] % pool: raise ValueError(f'{qn} has {m.weight.shape[0]} units, not a multiple of the pool size {pool} after it')
+            self.sizes = [m.weight.shape[0]//pool for (_, m, _), pool in zip(self.targets, self.pools)]  # output units (pools)
             for _, m, _ in self.targets:
                 if get_mask(m, 'weight') is None or (m.bias is not None and get_mask(m, 'bias') is None):
                     _mask_units(m, torch.ones(m.weight.shape[0], dtype=torch.bool, device=m.weight.device))
@@ -256,7 +273,7 @@ class AnnealedPruning(Callback):
         self.epoch = 0
 
     def kept(self, epoch: int) -> list[int] | int:
-        "Weights (or units) kept after `epoch`: a count per layer ('layer') or one total ('global')."
+        "Weights (or units, pools) kept after `epoch`: a count per layer ('layer') or one total ('global')."
         if self.scope == 'layer':
             return [annealing_schedule(M, max(1, round(self.compression*M)), epoch, self.n_epochs, self.mu) for M in self.sizes]
         M = sum(self.sizes)
@@ -269,7 +286,7 @@ class AnnealedPruning(Callback):
         kept = self.kept(epoch)
         prune = {('weight', 'layer'): prune_layerwise, ('weight', 'global'): prune_global,
                  ('unit', 'layer'): prune_units_layerwise, ('unit', 'global'): prune_units_global}[self.granularity, self.scope]
-        prune(self.targets, kept)
+        prune(self.targets, kept, *([self.pools] if self.granularity == 'unit' else []))
         self.epoch = epoch
 
     def after_epoch(self, state: FitState):

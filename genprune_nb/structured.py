@@ -10,16 +10,16 @@ import torch
 from torch import fx, nn
 
 import pandas as pd
-from .activations import SERLU, ChannelOut, Maxout
+from .activations import SERLU, Maxout
 from .data import load_dataset
 from .dropout import ShiftDropout
 from .experiments import register_experiment, register_benchmark, run_grid, train_mlp, load_for_experiment, median_time
 from .models import mlp
-from .pruning import PRUNABLE, AnnealedPruning, _check_fraction, magnitude_prune, remove_masks, sparsity_report
+from .pruning import POOLS, PRUNABLE, AnnealedPruning, _check_fraction, magnitude_prune, remove_masks, sparsity_report
 from .training import fit, resolve_device
 
 # %% auto #0
-__all__ = ['POINTWISE', 'PER_CHANNEL', 'SPATIAL', 'POOLS', 'UNIT_METHODS', 'compact', 'SparseLinear', 'to_sparse', 'small_cnn',
+__all__ = ['POINTWISE', 'PER_CHANNEL', 'SPATIAL', 'UNIT_METHODS', 'compact', 'SparseLinear', 'to_sparse', 'small_cnn',
            'model_macs', 'bench_structured', 'bench_sparse', 'unit_prune_experiment']
 
 # %% ../nbs/06b_structured.ipynb #0386d0a1
@@ -30,7 +30,6 @@ POINTWISE = (nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.ELU, nn.SELU, nn.CELU, nn.GELU,
 PER_CHANNEL = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)  # sliced with the units they normalize
 SPATIAL = (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d, nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d,
            nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d)  # per channel: a constant channel stays constant
-POOLS = (Maxout, ChannelOut)  # mix the units of a pool: only whole pools can go
 
 class _Leaves(fx.Tracer):
     "Every module without children is one node: the walk sees layers, not their insides."
