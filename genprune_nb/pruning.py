@@ -58,7 +58,7 @@ def apply_mask(module: nn.Module, name: str, mask: torch.Tensor) -> nn.Module:
     try: fits = torch.broadcast_shapes(mask.shape, current.shape) == current.shape
     except RuntimeError: fits = False
     if not fits: raise ValueError(f'mask shape {tuple(mask.shape)} does not broadcast to {name} {tuple(current.shape)}')
-    mask, existing = mask.to(current.dtype).to(current.device), _pruning_mask(module, name)
+    mask, existing = mask.to(current.device, current.dtype), _pruning_mask(module, name)
     if existing is None: parametrize.register_parametrization(module, name, PruningMask(mask))
     elif existing.mask.shape == mask.shape: existing.mask.copy_(mask)
     else: existing.mask = mask
@@ -199,8 +199,8 @@ def _unit_scores(module, pool: int = 1) -> torch.Tensor:
     "L2 norm of the incoming weights of each output unit (each pool of `pool` consecutive units); pruned ones score -1."
     w = module.weight.detach().flatten(1).float()
     s = w.reshape(w.shape[0]//pool, -1).norm(dim=1)
-    m = get_mask(module, 'weight')
-    return s if m is None else s.masked_fill_(~m.flatten(1).reshape(len(s), -1).bool().any(1), -1.)
+    p = _pruning_mask(module, 'weight')  # its buffer: one entry per row for a unit mask, nothing expanded
+    return s if p is None else s.masked_fill_(~p.mask.flatten(1).reshape(len(s), -1).bool().any(1), -1.)
 
 @torch.no_grad()
 def _mask_units(module, keep: torch.Tensor):
@@ -284,9 +284,8 @@ class AnnealedPruning(Callback):
         epoch = self.epoch + 1 if epoch is None else epoch
         if not 1 <= epoch <= self.n_epochs: raise ValueError(f'epoch must be in [1, n_epochs={self.n_epochs}], got {epoch}')
         kept = self.kept(epoch)
-        prune = {('weight', 'layer'): prune_layerwise, ('weight', 'global'): prune_global,
-                 ('unit', 'layer'): prune_units_layerwise, ('unit', 'global'): prune_units_global}[self.granularity, self.scope]
-        prune(self.targets, kept, *([self.pools] if self.granularity == 'unit' else []))
+        if self.granularity == 'unit': (prune_units_layerwise if self.scope == 'layer' else prune_units_global)(self.targets, kept, self.pools)
+        else: (prune_layerwise if self.scope == 'layer' else prune_global)(self.targets, kept)
         self.epoch = epoch
 
     def after_epoch(self, state: FitState):

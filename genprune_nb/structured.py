@@ -14,7 +14,7 @@ from .activations import SERLU, Maxout
 from .data import load_dataset
 from .dropout import ShiftDropout
 from .experiments import register_experiment, register_benchmark, run_grid, train_mlp, load_for_experiment, median_time
-from .models import mlp
+from .models import count_parameters, mlp
 from .pruning import POOLS, PRUNABLE, AnnealedPruning, _check_fraction, magnitude_prune, remove_masks, sparsity_report
 from .training import fit, resolve_device
 
@@ -320,7 +320,7 @@ def unit_prune_experiment(dataset=None, datasets=('mnist', 'fashion-mnist'), kep
             s, h = train_mlp(data, fit_cfg, seed, epochs, device, ck, callbacks=callbacks, model=model)
             if callbacks: prune_s = float(h.callback_time.sum())
             train_s, small = s['train_time'], compact(model, x256) if method != UNIT_METHODS[4] else model
-        return dict(test_acc=s['final_test_acc'], prune_seconds=prune_s, params=sum(p.numel() for p in small.parameters()),
+        return dict(test_acc=s['final_test_acc'], prune_seconds=prune_s, params=count_parameters(small)[1],
                     throughput_b256=_throughput(small.eval(), x256, 20, dev), train_time=train_s), None
     cfgs = [dict(dataset=n, method=m, kept=k) for n in names for k in kept for m in UNIT_METHODS]
     runs = run_grid(cfgs, seeds, train, resume_dir)
