@@ -133,14 +133,14 @@ class _FSABase(SelectorMixin, BaseEstimator):
         mean, scale = X.mean(0), X.std(0)
         scale[scale == 0] = 1.
         # Features are rows of `xt`, so dropping features is a contiguous row gather. Removed features are first only
-        # masked (their coefficients held at 0); the rows are compacted once a quarter of them are dead, so the early
+        # masked (their coefficients held at 0); the rows are compacted once a tenth of them are dead, so the early
         # iterations, which remove a few features each, do not copy the data every time.
         xt = torch.as_tensor(((X - mean)/scale).T, dtype=torch.float32, device=dev).contiguous()
         target, weight = target.to(dev), torch.as_tensor(weight, dtype=torch.float32, device=dev)
         M, n = xt.shape
         gen = torch.Generator(device=dev).manual_seed(int(check_random_state(self.random_state).randint(2**31 - 1)))
         active = torch.arange(M, device=dev)  # original index of each row of xt
-        alive = torch.ones(M, dtype=torch.bool, device=dev)
+        alive, alive_f = torch.ones(M, dtype=torch.bool, device=dev), None
         beta, bias = torch.zeros(M, n_out, device=dev), torch.zeros(n_out, device=dev)
         beta_prev, bias_prev = beta, bias
         minibatch = self.batch_size is not None and self.batch_size < n
@@ -155,40 +155,52 @@ class _FSABase(SelectorMixin, BaseEstimator):
             return 1/(_CURVATURE[loss]*float(weight.max())*max(lam, 1.) + 2*s), v
         step, v = lipschitz_step(None, 20) if self.lr in _STEP_RULES else (float(self.lr), None)
 
-        uniform = bool((weight == weight[0]).all())  # then a plain mean: fewer small ops on every step
-        def objective(b, b0, rows=None, grad=True):
-            "The penalized loss at (b, b0), on all samples or on `rows`, and its derivative in the scores."
-            scores = torch.addmm(b0, xt.T if rows is None else xt[:, rows].T, b)
-            value, dscores = loss(scores, target if rows is None else target[rows], grad)
-            w, m = (weight, n) if rows is None else (weight[rows], len(rows))
-            mean = float(value.sum())*float(w[0])/m if uniform else float(torch.dot(value, w))/m
-            bf = b.view(-1)
-            f = mean + s*float(torch.dot(bf, bf))
-            if not grad: return f, None
-            return f, (dscores.mul_(float(w[0])/m) if uniform else dscores.mul_(w[:, None]/m))
+        # Full-batch steps carry the scores X·β + b of the current and the previous iterate. The look-ahead's scores and a
+        # trial step's are then sums of known scores, so a step costs two products with X however often it backtracks.
+        scores = scores_prev = torch.zeros(n, n_out, device=dev)
+        w0 = float(weight[0]) if bool((weight == weight[0]).all()) else None  # uniform weights: a plain mean, fewer small ops
+        def data_term(value, rows=None):
+            if w0 is not None: return float(value.sum())*w0/(n if rows is None else len(rows))
+            return float(torch.dot(value, weight if rows is None else weight[rows]))/(n if rows is None else len(rows))
 
         def nesterov_step(rows=None):
             "One step from the look-ahead point; with backtracking, halve the step until the loss falls enough."
-            nonlocal beta, bias, beta_prev, bias_prev, step
-            look, look0 = torch.add(beta, beta - beta_prev, alpha=mom), torch.add(bias, bias - bias_prev, alpha=mom)
-            f, d = objective(look, look0, rows)
+            nonlocal beta, bias, beta_prev, bias_prev, scores, scores_prev, step
+            look, look0 = torch.lerp(beta, beta_prev, -mom), torch.lerp(bias, bias_prev, -mom)
+            xs = xt if rows is None else xt[:, rows]
+            look_scores = torch.lerp(scores, scores_prev, -mom) if rows is None else torch.addmm(look0, xs.T, look)
+            value, d = loss(look_scores, target if rows is None else target[rows])
+            lf = look.view(-1)
+            look_sq = float(torch.dot(lf, lf))
+            f = data_term(value, rows) + s*look_sq
             if not math.isfinite(f): return f
-            g = torch.addmm(look, xt if rows is None else xt[:, rows], d, beta=2*s)
+            m = n if rows is None else len(rows)
+            d.mul_(w0/m if w0 is not None else (weight if rows is None else weight[rows])[:, None]/m)
+            g = torch.addmm(look, xs, d, beta=2*s)
             g0 = d.sum(0) if self.fit_intercept else torch.zeros_like(bias)
-            if n_alive < len(alive): g.mul_(alive[:, None])  # removed features stay removed
-            beta_prev, bias_prev = beta, bias
-            if not backtrack:
+            if alive_f is not None: g.mul_(alive_f)  # removed features stay removed
+            beta_prev, bias_prev, scores_prev = beta, bias, scores
+            if rows is not None:
                 # momentum lengthens the step to about step/(1 - mom); on minibatch gradients that multiplies their noise
-                eta = step*(1 - mom) if rows is not None else step
+                eta = step*(1 - mom)
                 beta, bias = torch.add(look, g, alpha=-eta), torch.add(look0, g0, alpha=-eta)
+                return f
+            direction = torch.addmm(g0, xt.T, g)  # how the scores move per unit of step
+            if not backtrack:
+                beta, bias, scores = (torch.add(a, b, alpha=-step) for a, b in ((look, g), (look0, g0), (look_scores, direction)))
                 return f
             step *= 1.25  # let the step grow back where the loss is flatter
             gf = g.view(-1)
-            decrease, rounding = 0.5*float(torch.dot(gf, gf) + torch.dot(g0, g0)), 1e-6*abs(f)  # float32 sums: ~1e-7
+            g_sq, g_look = float(torch.dot(gf, gf)), float(torch.dot(gf, lf))
+            decrease, rounding = 0.5*(g_sq + float(torch.dot(g0, g0))), 1e-6*abs(f)  # float32 sums: ~1e-7
             for _ in range(60):
-                beta, bias = torch.add(look, g, alpha=-step), torch.add(look0, g0, alpha=-step)
-                f_new, _ = objective(beta, bias, grad=False)
-                if f_new <= f - step*decrease + rounding: return f_new
+                trial = torch.add(look_scores, direction, alpha=-step)
+                value, _ = loss(trial, target, grad=False)
+                # ‖look - step·g‖², expanded: no vector is formed for a step that may be rejected
+                f_new = data_term(value) + s*(look_sq - 2*step*g_look + step*step*g_sq)
+                if f_new <= f - step*decrease + rounding:
+                    beta, bias, scores = torch.add(look, g, alpha=-step), torch.add(look0, g0, alpha=-step), trial
+                    return f_new
                 step *= 0.5
             return math.nan  # no step decreases the loss: the loss itself is not finite
 
@@ -202,19 +214,26 @@ class _FSABase(SelectorMixin, BaseEstimator):
             if not math.isfinite(f):
                 raise ValueError(f"FSA diverged: the training loss is {f} at iteration {it} of {total} with lr={self.lr!r} "
                                  f"(step {step:.3g}); use lr='auto' or a smaller lr")
-            if f > prev: beta_prev, bias_prev = beta, bias  # the loss went up: restart the momentum
+            if f > prev: beta_prev, bias_prev, scores_prev = beta, bias, scores  # the loss went up: restart the momentum
             prev = f
+            if not minibatch and it % 100 == 0:  # the carried scores gather float32 rounding (~1e-5 relative): reset them
+                scores, scores_prev = torch.addmm(bias, xt.T, beta), torch.addmm(bias_prev, xt.T, beta_prev)
             keep_n = annealing_schedule(M, k, max(0, it - self.warmup), self.n_iter, self.mu)
             if keep_n < n_alive:
                 score = beta.norm(dim=1).masked_fill(~alive, -1.)
                 keep = torch.sort(score, descending=True, stable=True).indices[:keep_n]
-                alive = torch.zeros_like(alive).index_fill_(0, keep, True)
-                beta, beta_prev = beta*alive[:, None], beta_prev*alive[:, None]
-                n_alive, s = keep_n, ridge(keep_n)
-                if n_alive <= 0.75*len(active):
+                kept = torch.zeros_like(alive).index_fill_(0, keep, True)
+                if not minibatch:  # take the dropped features' share out of the carried scores
+                    dropped = (alive & ~kept).nonzero().squeeze(1)
+                    xd = xt[dropped].T
+                    scores, scores_prev = torch.addmm(scores, xd, beta[dropped], alpha=-1), torch.addmm(scores_prev, xd, beta_prev[dropped], alpha=-1)
+                alive, n_alive, s = kept, keep_n, ridge(keep_n)
+                if n_alive <= 0.9*len(active):
                     active, xt, beta, beta_prev = active[alive], xt[alive], beta[alive], beta_prev[alive]
                     if lipschitz: step, v = lipschitz_step(v[alive], 5)  # a smaller design allows a larger fixed step
                     alive = alive[alive]
+                alive_f = alive[:, None].to(beta.dtype) if n_alive < len(alive) else None
+                beta, beta_prev = beta*alive[:, None], beta_prev*alive[:, None]
             losses.append(f); n_selected.append(n_alive)
             # once the schedule is down to k nothing is selected any more: stop when the final fit has converged
             if keep_n == k and it - self.warmup >= self.n_iter//2 and len(losses) > 10 and losses[-11] - f <= self.tol*abs(f): break
