@@ -220,20 +220,19 @@ class _FSABase(SelectorMixin, BaseEstimator):
                 scores, scores_prev = torch.addmm(bias, xt.T, beta), torch.addmm(bias_prev, xt.T, beta_prev)
             keep_n = annealing_schedule(M, k, max(0, it - self.warmup), self.n_iter, self.mu)
             if keep_n < n_alive:
-                score = beta.norm(dim=1).masked_fill(~alive, -1.)
-                keep = torch.sort(score, descending=True, stable=True).indices[:keep_n]
-                kept = torch.zeros_like(alive).index_fill_(0, keep, True)
+                # dead rows score -1, so the order lists the features kept, then the ones dropped now, then the dead
+                order = torch.sort(beta.norm(dim=1).masked_fill(~alive, -1.), descending=True, stable=True).indices
+                dropped = order[keep_n:n_alive]
                 if not minibatch:  # take the dropped features' share out of the carried scores
-                    dropped = (alive & ~kept).nonzero().squeeze(1)
                     xd = xt[dropped].T
                     scores, scores_prev = torch.addmm(scores, xd, beta[dropped], alpha=-1), torch.addmm(scores_prev, xd, beta_prev[dropped], alpha=-1)
-                alive, n_alive, s = kept, keep_n, ridge(keep_n)
+                alive, beta, beta_prev = alive.index_fill(0, dropped, False), beta.index_fill(0, dropped, 0.), beta_prev.index_fill(0, dropped, 0.)
+                n_alive, s = keep_n, ridge(keep_n)
                 if n_alive <= 0.9*len(active):
                     active, xt, beta, beta_prev = active[alive], xt[alive], beta[alive], beta_prev[alive]
                     if lipschitz: step, v = lipschitz_step(v[alive], 5)  # a smaller design allows a larger fixed step
                     alive = alive[alive]
                 alive_f = alive[:, None].to(beta.dtype) if n_alive < len(alive) else None
-                beta, beta_prev = beta*alive[:, None], beta_prev*alive[:, None]
             losses.append(f); n_selected.append(n_alive)
             # once the schedule is down to k nothing is selected any more: stop when the final fit has converged
             if keep_n == k and it - self.warmup >= self.n_iter//2 and len(losses) > 10 and losses[-11] - f <= self.tol*abs(f): break
