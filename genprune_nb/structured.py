@@ -19,8 +19,8 @@ from .pruning import POOLS, PRUNABLE, AnnealedPruning, _check_fraction, magnitud
 from .training import fit, resolve_device
 
 # %% auto #0
-__all__ = ['POINTWISE', 'PER_CHANNEL', 'SPATIAL', 'UNIT_METHODS', 'compact', 'SparseLinear', 'to_sparse', 'small_cnn',
-           'model_macs', 'bench_structured', 'bench_sparse', 'unit_prune_experiment']
+__all__ = ['POINTWISE', 'PER_CHANNEL', 'SPATIAL', 'MEMORY_FORMATS', 'UNIT_METHODS', 'compact', 'SparseLinear', 'to_sparse',
+           'small_cnn', 'model_macs', 'bench_structured', 'bench_sparse', 'unit_prune_experiment']
 
 # %% ../nbs/06b_structured.ipynb #0386d0a1
 _CONV = (nn.Conv1d, nn.Conv2d, nn.Conv3d)
@@ -234,27 +234,39 @@ def _epoch_seconds(models, data, device, n_train: int, rounds: int = 3, seed: in
             if r: t.append(float(history.train_time.iloc[0]))
     return [min(t) for t in times]
 
-def bench_structured(kept=(0.5, 0.25, 0.1), n_train: int = 10000, repeat: int = 50, device='cpu') -> pd.DataFrame:
-    "Dense vs. unit-masked vs. compacted: latency at batch 1, throughput at batch 256 and a training epoch, with the FLOP ratio, side by side."
+MEMORY_FORMATS = {'contiguous': torch.contiguous_format, 'channels_last': torch.channels_last}
+
+def bench_structured(kept=(0.5, 0.25, 0.1), n_train: int = 10000, repeat: int = 50, memory_formats=('contiguous', 'channels_last'),
+                     device='cpu') -> pd.DataFrame:
+    "Dense vs. unit-masked vs. compacted: latency at batch 1, throughput at batch 256 and a training epoch, with the FLOP ratio, side by side; the CNN in each of `memory_formats`."
     kept, dev = _fractions('kept', kept), resolve_device(device)
-    cases = [('MLP 1024x1024, MNIST', lambda: mlp(784, (1024, 1024), 10), load_dataset('mnist')),
-             ('CNN, Fashion-MNIST', small_cnn, load_dataset('fashion-mnist'))]
+    formats = (memory_formats,) if isinstance(memory_formats, str) else tuple(memory_formats)
+    bad = [f for f in formats if f not in MEMORY_FORMATS] or ([] if formats else [None])
+    if bad: raise ValueError(f"memory_formats must be among {', '.join(MEMORY_FORMATS)}, got {bad[0]!r}")
+    # an MLP's activations are 2-d: they have one layout
+    cases = [('MLP 1024x1024, MNIST', lambda: mlp(784, (1024, 1024), 10), load_dataset('mnist'), ('contiguous',)),
+             ('CNN, Fashion-MNIST', small_cnn, load_dataset('fashion-mnist'), formats)]
     tables = []
-    for name, build, data in cases:
+    for name, build, data, case_formats in cases:
         x1, x256 = data.x_test[:1].to(dev), data.x_test[:256].to(dev)
         torch.manual_seed(0); dense = build().to(dev).eval()
         variants = [(1.0, 'dense', dense)]
         for keep in kept:
             masked = magnitude_prune(copy.deepcopy(dense), keep, granularity='unit').eval()
             variants += [(keep, 'masked (unit)', masked), (keep, 'compact', compact(masked, x256).eval())]
-        dense_macs, epochs = model_macs(dense, x1), _epoch_seconds([m for *_, m in variants], data, dev, n_train)
-        t = pd.DataFrame([dict(model=name, kept=keep, variant=variant, flop_ratio=dense_macs/model_macs(m, x1),
-                               latency_b1_ms=1e3/_throughput(m, x1, repeat*4, dev), throughput_b256=_throughput(m, x256, repeat, dev),
-                               epoch_s=epoch_s) for (keep, variant, m), epoch_s in zip(variants, epochs)])
-        base = t.iloc[0]
-        t['latency_speedup'], t['throughput_speedup'] = base.latency_b1_ms/t.latency_b1_ms, t.throughput_b256/base.throughput_b256
-        t['epoch_speedup'], t['throughput_vs_flops'] = base.epoch_s/t.epoch_s, t.throughput_b256/base.throughput_b256/t.flop_ratio
-        tables.append(t)
+        dense_macs = model_macs(dense, x1)
+        for fmt in case_formats:
+            # channels_last stores the convolutions' weights, and so their outputs, channel-innermost (NHWC), where CPU
+            # kernels vectorize over the channels; each model is compared with the dense model in the same layout
+            models = [copy.deepcopy(m).to(memory_format=MEMORY_FORMATS[fmt]) for *_, m in variants]
+            epochs = _epoch_seconds(models, data, dev, n_train)
+            t = pd.DataFrame([dict(model=name, memory_format=fmt, kept=keep, variant=variant, flop_ratio=dense_macs/model_macs(m, x1),
+                                   latency_b1_ms=1e3/_throughput(m, x1, repeat*4, dev), throughput_b256=_throughput(m, x256, repeat, dev),
+                                   epoch_s=epoch_s) for (keep, variant, _), m, epoch_s in zip(variants, models, epochs)])
+            base = t.iloc[0]
+            t['latency_speedup'], t['throughput_speedup'] = base.latency_b1_ms/t.latency_b1_ms, t.throughput_b256/base.throughput_b256
+            t['epoch_speedup'], t['throughput_vs_flops'] = base.epoch_s/t.epoch_s, t.throughput_b256/base.throughput_b256/t.flop_ratio
+            tables.append(t)
     return pd.concat(tables, ignore_index=True)
 
 def bench_sparse(densities=(0.5, 0.1, 0.02), width: int = 1024, repeat: int = 100, device='cpu') -> pd.DataFrame:
