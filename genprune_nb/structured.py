@@ -241,8 +241,8 @@ def bench_structured(kept=(0.5, 0.25, 0.1), n_train: int = 10000, repeat: int = 
     "Dense vs. unit-masked vs. compacted: latency at batch 1, throughput at batch 256 and a training epoch, with the FLOP ratio, side by side; the CNN in each of `memory_formats`."
     kept, dev = _fractions('kept', kept), resolve_device(device)
     formats = (memory_formats,) if isinstance(memory_formats, str) else tuple(memory_formats)
-    bad = [f for f in formats if f not in MEMORY_FORMATS] or ([] if formats else [None])
-    if bad: raise ValueError(f"memory_formats must be among {', '.join(MEMORY_FORMATS)}, got {bad[0]!r}")
+    bad = [f for f in formats if f not in MEMORY_FORMATS]
+    if bad or not formats: raise ValueError(f"memory_formats must be among {', '.join(MEMORY_FORMATS)}, got {(bad[0] if bad else memory_formats)!r}")
     # an MLP's activations are 2-d: they have one layout
     cases = [('MLP 1024x1024, MNIST', lambda: mlp(784, (1024, 1024), 10), load_dataset('mnist'), ('contiguous',)),
              ('CNN, Fashion-MNIST', small_cnn, load_dataset('fashion-mnist'), formats)]
@@ -255,14 +255,15 @@ def bench_structured(kept=(0.5, 0.25, 0.1), n_train: int = 10000, repeat: int = 
             masked = magnitude_prune(copy.deepcopy(dense), keep, granularity='unit').eval()
             variants += [(keep, 'masked (unit)', masked), (keep, 'compact', compact(masked, x256).eval())]
         dense_macs = model_macs(dense, x1)
+        flop_ratios = [dense_macs/model_macs(m, x1) for *_, m in variants]  # the same in every layout
         for fmt in case_formats:
             # channels_last stores the convolutions' weights, and so their outputs, channel-innermost (NHWC), where CPU
             # kernels vectorize over the channels; each model is compared with the dense model in the same layout
             models = [copy.deepcopy(m).to(memory_format=MEMORY_FORMATS[fmt]) for *_, m in variants]
             epochs = _epoch_seconds(models, data, dev, n_train)
-            t = pd.DataFrame([dict(model=name, memory_format=fmt, kept=keep, variant=variant, flop_ratio=dense_macs/model_macs(m, x1),
+            t = pd.DataFrame([dict(model=name, memory_format=fmt, kept=keep, variant=variant, flop_ratio=ratio,
                                    latency_b1_ms=1e3/_throughput(m, x1, repeat*4, dev), throughput_b256=_throughput(m, x256, repeat, dev),
-                                   epoch_s=epoch_s) for (keep, variant, _), m, epoch_s in zip(variants, models, epochs)])
+                                   epoch_s=epoch_s) for (keep, variant, _), m, ratio, epoch_s in zip(variants, models, flop_ratios, epochs)])
             base = t.iloc[0]
             t['latency_speedup'], t['throughput_speedup'] = base.latency_b1_ms/t.latency_b1_ms, t.throughput_b256/base.throughput_b256
             t['epoch_speedup'], t['throughput_vs_flops'] = base.epoch_s/t.epoch_s, t.throughput_b256/base.throughput_b256/t.flop_ratio
