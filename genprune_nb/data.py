@@ -118,13 +118,14 @@ class DataSplit:
     def subset(self, n_train: int | None = None, n_test: int | None = None, seed: int = 0) -> 'DataSplit':
         "A random (seeded) subset of each split, for CPU-sized experiments; `None` keeps a split whole."
         g = torch.Generator().manual_seed(seed)
-        def take(x, y, n):
-            if n is None or n >= len(y): return x, y
-            if n < 1: raise ValueError(f'subset size must be >= 1, got {n}')
+        def take(x, y, n, name):
+            if n is None: return x, y
+            if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1: raise ValueError(f'{name} must be an integer >= 1 or None, got {n!r}')
+            if n >= len(y): return x, y
             idx = torch.randperm(len(y), generator=g)[:n].sort().values.to(y.device)
             return x[idx], y[idx]
-        x_tr, y_tr = take(self.x_train, self.y_train, n_train)
-        x_te, y_te = take(self.x_test, self.y_test, n_test)
+        x_tr, y_tr = take(self.x_train, self.y_train, n_train, 'n_train')
+        x_te, y_te = take(self.x_test, self.y_test, n_test, 'n_test')
         return replace(self, x_train=x_tr, y_train=y_tr, x_test=x_te, y_test=y_te,
                        note=self.note + (f' Subset: {len(y_tr)} train / {len(y_te)} test (seed {seed}).'
                                          if (n_train or n_test) else ''))

@@ -103,6 +103,8 @@ def mlp(n_in: int, hidden=(512, 512), n_out: int = 10, act: str = 'relu', dropou
         if act_entry.init == 'lecun_normal': lecun_normal_(layers[f'fc{i}'])
         if batchnorm: layers[f'bn{i}'] = nn.BatchNorm1d(h)
         layers[f'act{i}'] = a = act_entry.make(pool_size)
+        if h % getattr(a, 'pool_size', 1):  # maxout and channel-out pool groups of consecutive units
+            raise ValueError(f'hidden={h} must be a multiple of pool_size={pool_size} for act={act!r}')
         width = a.output_width(h) if hasattr(a, 'output_width') else h
         if drop_entry is not None: layers[f'drop{i}'] = drop_entry.make(p)
     layers['out'] = nn.Linear(width, n_out)
