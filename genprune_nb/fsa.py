@@ -15,6 +15,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_selection import SelectorMixin
 from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
@@ -27,10 +28,10 @@ from .models import _check_int
 from .training import resolve_device
 
 # %% auto #0
-__all__ = ['ABLATION', 'PAPER_NAMES', 'CLASSIFICATION_METHODS', 'REGRESSION_METHODS', 'METHODS', 'annealing_schedule',
-           'lorenz_loss', 'FSAClassifier', 'FSARegressor', 'make_fsa_synthetic', 'ExactlyK', 'paper_tables',
-           'fsa_synthetic', 'compare_with_paper', 'plot_fsa_synthetic', 'l1_selection_pipeline', 'plot_fsa',
-           'fsa_experiment', 'bench_fsa']
+__all__ = ['ABLATION', 'RIDGE_SWEEP', 'PAPER_NAMES', 'CLASSIFICATION_METHODS', 'REGRESSION_METHODS', 'METHODS',
+           'annealing_schedule', 'lorenz_loss', 'FSAClassifier', 'FSARegressor', 'make_fsa_synthetic', 'ExactlyK',
+           'paper_tables', 'fsa_synthetic', 'compare_with_paper', 'plot_fsa_synthetic', 'l1_selection_pipeline',
+           'plot_fsa', 'fsa_experiment', 'bench_fsa']
 
 # %% ../nbs/05_fsa.ipynb #6079a157
 def annealing_schedule(M: int, k: int, epoch: int, n_epochs: int, mu: float) -> int:
@@ -127,7 +128,7 @@ class _FSABase(SelectorMixin, BaseEstimator):
                              f'chosen arbitrarily; ask for k <= {varying} (or all {M})')
         return k_abs
 
-    def _anneal(self, X: np.ndarray, target: torch.Tensor, weight: np.ndarray, n_out: int, loss, k: int):
+    def _anneal(self, X: np.ndarray, target: torch.Tensor, weight: np.ndarray, n_out: int, loss, k: int, shrinkage: float):
         "Accelerated gradient descent with FSA's annealed feature removal; sets coef_, intercept_, support_ and the curves."
         dev = resolve_device(self.device)
         mean, scale = X.mean(0), X.std(0)
@@ -148,7 +149,7 @@ class _FSABase(SelectorMixin, BaseEstimator):
         lipschitz = self.lr in _STEP_RULES and not backtrack
         mom = float(self.momentum)
         # the ridge grows with the active features per sample: strong while FSA holds more features than samples, light at k
-        ridge = lambda n_active: float(self.shrinkage)*n_active/n
+        ridge = lambda n_active: float(shrinkage)*n_active/n
         s = ridge(M)
         def lipschitz_step(v, iters):  # 1/L, with L the curvature bound of the loss over the standardized active features
             lam, v = _largest_eigenvalue(xt, weight, iters, v, gen)
@@ -256,9 +257,13 @@ class _FSABase(SelectorMixin, BaseEstimator):
         return X @ self.coef_.T + self.intercept_
 
 # %% ../nbs/05_fsa.ipynb #160519b5
+# loss='auto' chooses among these (loss, multiple of `shrinkage`) on held-out data: the logistic loss with a weak ridge
+# fits clean labels best, the Lorenz loss with the default ridge or a stronger one resists flipped labels (the ridge sweep)
+_AUTO_CANDIDATES = (('logistic', 0.1), ('lorenz', 1.), ('lorenz', 3.))
+
 class FSAClassifier(ClassifierMixin, _FSABase):
-    "Feature Selection with Annealing for classification (Lorenz or logistic loss); selects `k` features jointly for all classes."
-    _losses = ('lorenz', 'logistic')
+    "Feature Selection with Annealing for classification (Lorenz or logistic loss, or 'auto'); selects `k` features jointly for all classes."
+    _losses = ('lorenz', 'logistic', 'auto')
 
     def __init__(self, k=0.5, n_iter=800, mu=30., lr='auto', loss='lorenz', shrinkage=0.1, momentum=0.9, warmup=30,
                  tol=1e-4, class_weight=None, fit_intercept=True, batch_size=None, device='cpu', random_state=None):
@@ -280,13 +285,28 @@ class FSAClassifier(ClassifierMixin, _FSABase):
         self.classes_, y_idx = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2: raise ValueError(f'FSAClassifier needs at least 2 classes; y has 1 class: {self.classes_[0]}')
         k = self._check_params(X)
+        self.loss_, self.shrinkage_, self.validation_scores_ = (self._choose_loss(X, y) if self.loss == 'auto'
+                                                                else (self.loss, self.shrinkage, {}))
         weight = compute_sample_weight(self.class_weight, y)
         labels = torch.as_tensor(y_idx, dtype=torch.long)
         if len(self.classes_) == 2: target, n_out = (2.*labels - 1).unsqueeze(1), 1
-        elif self.loss == 'lorenz': target, n_out = 2.*F.one_hot(labels, len(self.classes_)) - 1, len(self.classes_)
+        elif self.loss_ == 'lorenz': target, n_out = 2.*F.one_hot(labels, len(self.classes_)) - 1, len(self.classes_)
         else: target, n_out = labels, len(self.classes_)
-        loss = {'lorenz': _lorenz, 'logistic': _logistic if n_out == 1 else _cross_entropy}[self.loss]
-        return self._anneal(X, target, weight, n_out, loss, k)
+        loss = {'lorenz': _lorenz, 'logistic': _logistic if n_out == 1 else _cross_entropy}[self.loss_]
+        return self._anneal(X, target, weight, n_out, loss, k, self.shrinkage_)
+
+    def _choose_loss(self, X, y):
+        "loss='auto': fit each candidate on a stratified 80% of the data; keep the one that ranks the held-out 20% best."
+        if np.unique(y, return_counts=True)[1].min() < 5: return 'lorenz', self.shrinkage, {}  # too few of a class to hold out
+        X_fit, X_val, y_fit, y_val = train_test_split(X, y, test_size=0.2, stratify=y, random_state=check_random_state(self.random_state))
+        scores = {}
+        for loss, factor in _AUTO_CANDIDATES:
+            shrinkage = round(factor*self.shrinkage, 12)  # 0.1·0.1 reads 0.01, not 0.010000000000000002
+            fitted = clone(self).set_params(loss=loss, shrinkage=shrinkage).fit(X_fit, y_fit)
+            s = fitted.decision_function(X_val)
+            scores[loss, shrinkage] = float(roc_auc_score(y_val, s) if s.ndim == 1 else np.mean(fitted.predict(X_val) == y_val))
+        loss, shrinkage = max(scores, key=scores.get)  # a tie goes to the earlier candidate
+        return loss, shrinkage, scores
 
     def decision_function(self, X):
         "Scores `X @ coef_.T + intercept_`: shape (n,) for two classes, (n, n_classes) otherwise."
@@ -298,9 +318,9 @@ class FSAClassifier(ClassifierMixin, _FSABase):
         s = self.decision_function(X)
         return self.classes_[(s > 0).astype(int) if s.ndim == 1 else s.argmax(1)]
 
-    @available_if(lambda self: self.loss == 'logistic')
+    @available_if(lambda self: getattr(self, 'loss_', self.loss) == 'logistic')
     def predict_proba(self, X):
-        "Class probabilities (logistic loss only): sigmoid for two classes, softmax otherwise."
+        "Class probabilities (the logistic loss only, chosen or given): sigmoid for two classes, softmax otherwise."
         s = self.decision_function(X)
         if s.ndim == 1: p = 1/(1 + np.exp(-s)); return np.column_stack([1 - p, p])
         s = s - s.max(1, keepdims=True); e = np.exp(s)
@@ -322,7 +342,8 @@ class FSARegressor(RegressorMixin, _FSABase):
         k = self._check_params(X)
         y_mean, y_scale = y.mean(), (y.std() or 1.)
         target = torch.as_tensor((y - y_mean)/y_scale, dtype=torch.float32).unsqueeze(1)
-        self._anneal(X, target, np.ones(len(y)), 1, _squared, k)
+        self.loss_, self.shrinkage_ = self.loss, self.shrinkage
+        self._anneal(X, target, np.ones(len(y)), 1, _squared, k, self.shrinkage)
         # the targets were standardized so that one shrinkage suits every scale of y; fold that back into coef_ and intercept_
         self.coef_ = self.coef_.ravel()*y_scale
         self.intercept_ = float(self.intercept_[0]*y_scale + y_mean)
@@ -499,15 +520,24 @@ ABLATION = {'plain GD (step 1/L)': dict(lr='lipschitz', momentum=0., warmup=0),
             'defaults + minibatches of 100': dict(batch_size=100),
             'defaults + balanced class weights': dict(class_weight='balanced')}
 
+# The ridge, swept on its own: the one default that trades the clean rows against the noisy ones (shrinkage=0.1 is FSA's default).
+RIDGE_SWEEP = {'shrinkage 0.01': dict(shrinkage=0.01), 'shrinkage 0.03': dict(shrinkage=0.03), 'FSA defaults': dict(),
+               'shrinkage 0.3': dict(shrinkage=0.3), 'logistic, shrinkage 0.01': dict(loss='logistic', shrinkage=0.01),
+               'logistic, shrinkage 0.1': dict(loss='logistic'),
+               # Barbu et al.'s settings for their FSA column: fixed step η = 20, µ = 300, 500 iterations, plain descent, no ridge
+               "loss='auto'": dict(loss='auto'),
+               "paper's settings": dict(loss='logistic', lr=20., mu=300., n_iter=500, momentum=0., warmup=0, shrinkage=0.)}
+_VARIANTS = {**ABLATION, **RIDGE_SWEEP}
+
 # Which of the paper's columns each of our methods is compared with; our FSA rows run with the defaults but for the loss.
 PAPER_NAMES = {'FSA logistic': 'FSA', 'FSA Lorenz': 'FSL', 'FSA squared': 'FSA', 'L1 logistic': 'L1', 'Lasso': 'L1',
                'elastic net': 'EL'}
 
 def _synthetic_method(name: str, task: str, k: int, seed: int, device):
-    "An unfitted estimator for method `name`: FSA (with any overrides from `ABLATION`), or an exactly-k baseline."
+    "An unfitted estimator for method `name`: FSA (with any overrides from `ABLATION` or `RIDGE_SWEEP`), or an exactly-k baseline."
     from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, LogisticRegression
     fsa = FSAClassifier if task == 'classification' else FSARegressor
-    if name in ABLATION: return fsa(k=k, random_state=seed, device=device, **ABLATION[name])
+    if name in _VARIANTS: return fsa(k=k, random_state=seed, device=device, **_VARIANTS[name])
     if name.startswith('FSA'): return fsa(k=k, loss=name.split()[-1].lower(), random_state=seed, device=device)
     if task == 'classification':
         l1_ratio, solver = (1., 'liblinear') if name == 'L1 logistic' else (.5, 'saga')
@@ -515,6 +545,11 @@ def _synthetic_method(name: str, task: str, k: int, seed: int, device):
                         1e-4, 10., refit=LogisticRegression())
     model = Lasso(tol=1e-4, max_iter=5000) if name == 'Lasso' else ElasticNet(l1_ratio=.5, tol=1e-4, max_iter=5000)
     return ExactlyK(model, k, 'alpha', 10., 1e-4, refit=LinearRegression())
+
+def _classification_only(variant: str) -> bool:
+    "A variant with class weights or a classification loss has no regression counterpart: Table 4 skips it."
+    params = _VARIANTS[variant]
+    return 'class_weight' in params or params.get('loss') in FSAClassifier._losses
 
 CLASSIFICATION_METHODS = ('FSA logistic', 'FSA Lorenz', 'L1 logistic', 'elastic net')
 REGRESSION_METHODS = ('FSA squared', 'Lasso', 'elastic net')
@@ -542,13 +577,13 @@ def fsa_synthetic(tables=(2, 3, 4), n_samples=(300, 1000, 3000), ks=(10, 30), me
     seeds = list(range(runs)) if runs is not None else list(seeds)
     for t in tables:
         if t not in (2, 3, 4): raise ValueError(f'tables must be among 2, 3, 4, got {t!r}')
-    known = set(CLASSIFICATION_METHODS) | set(REGRESSION_METHODS) | set(ABLATION)
+    known = set(CLASSIFICATION_METHODS) | set(REGRESSION_METHODS) | set(_VARIANTS)
     unknown = [m for m in (methods or ()) if m not in known]
     if unknown: raise ValueError(f"methods {unknown} are not known; allowed values: {', '.join(sorted(known))}")
     def methods_for(table):
         task_methods = REGRESSION_METHODS if table == 4 else CLASSIFICATION_METHODS
         if not methods: return list(task_methods)
-        return [m for m in methods if m in task_methods or (m in ABLATION and not (table == 4 and 'class_weight' in ABLATION[m]))]
+        return [m for m in methods if m in task_methods or (m in _VARIANTS and not (table == 4 and _classification_only(m)))]
     cfgs = [dict(table=t, n_samples=n, k=k, method=m, n_features=n_features)
             for t in tables for k in ks for n in n_samples for m in methods_for(t)]
     runs_df = run_grid(cfgs, seeds, lambda cfg, seed, ck: (_synthetic_run(cfg, seed, device), None), resume_dir)

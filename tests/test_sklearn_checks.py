@@ -7,6 +7,7 @@ from genprune_nb.fsa import ExactlyK, FSAClassifier, FSARegressor
 
 ESTIMATORS = [FSAClassifier(), FSARegressor(),
               FSAClassifier(k=1.0, loss='logistic'), FSAClassifier(class_weight='balanced', batch_size=16, n_iter=60),
+              FSAClassifier(loss='auto', n_iter=60),
               FSARegressor(lr='lipschitz', momentum=0., warmup=0, n_iter=60),
               ExactlyK(LogisticRegression(l1_ratio=1., solver='saga', max_iter=200, random_state=0), k=1)]
 
