@@ -59,7 +59,7 @@ def register_benchmark(name: str, fn: Callable[..., pd.DataFrame]):
 
 def median_time(fn: Callable, repeat: int = 5, device='cpu', warmup: int = 0) -> tuple[float, object]:
     "Median wall time of `repeat` calls of `fn()` after `warmup` untimed ones (CUDA synchronized), and the last result."
-    dev = torch.device(device)
+    dev = resolve_device(device)  # the CLI's default is 'auto'
     sync = (lambda: torch.cuda.synchronize(dev)) if dev.type == 'cuda' else (lambda: None)
     for _ in range(warmup): fn()
     times = []
