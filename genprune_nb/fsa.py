@@ -523,9 +523,8 @@ ABLATION = {'plain GD (step 1/L)': dict(lr='lipschitz', momentum=0., warmup=0),
 # The ridge, swept on its own: the one default that trades the clean rows against the noisy ones (shrinkage=0.1 is FSA's default).
 RIDGE_SWEEP = {'shrinkage 0.01': dict(shrinkage=0.01), 'shrinkage 0.03': dict(shrinkage=0.03), 'FSA defaults': dict(),
                'shrinkage 0.3': dict(shrinkage=0.3), 'logistic, shrinkage 0.01': dict(loss='logistic', shrinkage=0.01),
-               'logistic, shrinkage 0.1': dict(loss='logistic'),
+               'logistic, shrinkage 0.1': dict(loss='logistic'), "loss='auto'": dict(loss='auto'),
                # Barbu et al.'s settings for their FSA column: fixed step η = 20, µ = 300, 500 iterations, plain descent, no ridge
-               "loss='auto'": dict(loss='auto'),
                "paper's settings": dict(loss='logistic', lr=20., mu=300., n_iter=500, momentum=0., warmup=0, shrinkage=0.)}
 _VARIANTS = {**ABLATION, **RIDGE_SWEEP}
 
