@@ -37,6 +37,7 @@ setuptools.setup(
     url = cfg['git_url'],
     packages = setuptools.find_packages(include=[cfg['lib_name'], cfg['lib_name'] + '.*']),
     include_package_data = True,
+    package_data = {cfg['lib_name'] + '.paper': ['*.csv']},  # the FSA paper's own tables, read by genprune_nb.paper
     install_requires = requirements,
     extras_require={**extras, 'dev': dev_requirements + [r for reqs in extras.values() for r in reqs]},
     dependency_links = cfg.get('dep_links','').split(),

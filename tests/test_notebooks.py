@@ -24,12 +24,13 @@ def library_registries():
     """Each notebook runs against the library's registries as importing it left them.
 
     A notebook's exported cells run again inside the test process, and some register what they define into the
-    library's registries (chapter 1 registers its own SERLU class): without this, a later notebook would build the
+    library's registries (chapter 6 registers its own SERLU class): without this, a later notebook would build the
     earlier notebook's copy of a class instead of the library's, and `isinstance` checks against it would fail."""
-    from genprune_nb import experiments, models
-    experiments._load_plugins()
+    from genprune_nb import data, harness, models
+    from genprune_nb.paper import benchmarks, experiments  # noqa: F401 (they register the paper's experiments)
+    from genprune_nb.prune import masks
     entries = {kind: dict(layers) for kind, layers in models.REGISTRY._entries.items()}
-    named = [(d, dict(d)) for d in (experiments.EXPERIMENTS, experiments.BENCHMARKS)]
+    named = [(d, dict(d)) for d in (harness.EXPERIMENTS, harness.BENCHMARKS, harness.OPTION_CHECKS, masks.LAYER_KINDS, data.DATASETS)]
     yield
     models.REGISTRY._entries = entries
     for registry, saved in named: registry.clear(); registry.update(saved)

@@ -9,7 +9,8 @@ import torch
 ray = pytest.importorskip('ray', reason='Ray is not installed (pip install -e ".[ray]")')
 
 from genprune_nb.data import load_dataset
-from genprune_nb.experiments import _key, grid_options, run_grid, run_experiment, train_mlp
+from genprune_nb.harness import _key, grid_options, run_grid, run_experiment
+from genprune_nb.paper.experiments import train_mlp
 
 
 @pytest.fixture(scope='module')
@@ -49,7 +50,7 @@ def test_a_lost_worker_is_retried_and_the_grid_completes(local_ray, tmp_path):
 DRIVER = textwrap.dedent('''
     import sys, time
     from pathlib import Path
-    from genprune_nb.experiments import run_grid
+    from genprune_nb.harness import run_grid
     marks, partial = Path(sys.argv[1]), Path(sys.argv[2])
     def slow(cfg, seed, ck):
         (marks/f"{cfg['x']}-{seed}-{time.time_ns()}").touch()
@@ -129,7 +130,7 @@ def test_resources_the_cluster_cannot_give_are_named(local_ray, tmp_path):
 
 def test_without_ray_the_error_says_how_to_install_it(tmp_path):
     code = ('import sys; sys.modules["ray"] = None\n'
-            'from genprune_nb.experiments import run_grid\n'
+            'from genprune_nb.harness import run_grid\n'
             'run_grid([dict(x=1)], [0], lambda c, s, ck: ({}, None), backend="ray")')
     r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=120)
     assert r.returncode != 0 and 'needs Ray, which is not installed: pip install -e ".[ray]"' in r.stderr

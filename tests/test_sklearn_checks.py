@@ -3,7 +3,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from genprune_nb.fsa import ExactlyK, FSAClassifier, FSARegressor
+from genprune_nb.fsa.estimators import ExactlyK, FSAClassifier, FSARegressor
 
 ESTIMATORS = [FSAClassifier(), FSARegressor(),
               FSAClassifier(k=1.0, loss='logistic'), FSAClassifier(class_weight='balanced', batch_size=16, n_iter=60),
