@@ -2,13 +2,12 @@
 formulas typeset by the site's own MathJax.
 
 Screenshots are kept in _artifacts/docs/ for a person to look at."""
-import re, shutil, subprocess
+import json, re, shutil, subprocess, sys
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from genprune_nb.docs import build_docs
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = next((shutil.which(c) for c in ('chromium', 'chromium-browser', 'google-chrome') if shutil.which(c)), None)
@@ -19,7 +18,13 @@ FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-
 
 @pytest.fixture(scope='module')
 def site(tmp_path_factory):
-    return build_docs(tmp_path_factory.mktemp('site')/'site')
+    # In a process of its own: nbdev's doc processing executes every exported cell, and the chapters' cells register
+    # their own copies of classes (SERLU, ...) into the library's registries, which would leak into later tests.
+    out = tmp_path_factory.mktemp('site')/'site'
+    code = 'import json, sys\nfrom genprune_nb.docs import build_docs\nprint(json.dumps([str(p) for p in build_docs(sys.argv[1])]))'
+    r = subprocess.run([sys.executable, '-c', code, str(out)], capture_output=True, text=True, timeout=900, cwd=ROOT)
+    assert r.returncode == 0, r.stderr[-3000:]
+    return [Path(p) for p in json.loads(r.stdout.strip().splitlines()[-1])]
 
 
 def test_site_has_index_and_a_page_per_notebook(site):
