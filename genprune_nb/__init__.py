@@ -20,9 +20,7 @@ from .activations import SERLU, serlu, Maxout, maxout, ChannelOut, channel_out
 from .core import resolve_device
 from .data import DataSplit, load_dataset, register_dataset
 from .dropout import ShiftDropout, shift_dropout
-from .fsa.estimators import ExactlyK, FSAClassifier, FSARegressor
 from .models import count_parameters, lecun_normal_, mlp, register_activation, register_dropout
-from .pipeline import FSAPrunedNet, choose_compression, prune_at_init
 from .prune.channel import channel_mask, channel_unstructured, to_semi_structured
 from .prune.compact import SparseLinear, compact, to_sparse
 from .prune.magnitude import AnnealedPruning, magnitude_prune
@@ -30,6 +28,16 @@ from .prune.masks import apply_mask, get_mask, register_layer_kind, remove_masks
 from .prune.tetris import tetris_mask, tetris_unstructured
 from .schedule import annealing_schedule
 from .training import Callback, FitResult, FitState, evaluate, fit
+
+def __getattr__(name):
+    # FSA and the pipeline need scikit-learn, whose import alone takes about 1.5 s: a user of the pruning methods or
+    # the activations does not pay for it. They load on first use (PEP 562), by plain imports.
+    if name in ('ExactlyK', 'FSAClassifier', 'FSARegressor'): from genprune_nb.fsa import estimators as module
+    elif name in ('FSAPrunedNet', 'choose_compression', 'prune_at_init'): from genprune_nb import pipeline as module
+    else: raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+    return getattr(module, name)
+
+def __dir__(): return sorted(set(globals()) | set(__all__))
 
 _all_ = ['AnnealedPruning', 'annealing_schedule', 'apply_mask', 'Callback', 'channel_mask', 'channel_out',
          'channel_unstructured', 'ChannelOut', 'choose_compression', 'compact', 'count_parameters', 'DataSplit',

@@ -77,17 +77,29 @@ METHOD_MODULES = [m.removesuffix('.__init__') for m in MODULES if layer(m) in ('
 FORBIDDEN = ('matplotlib', 'ray', 'genprune_nb.harness', 'genprune_nb.paper', 'genprune_nb.cli', 'genprune_nb.docs')
 
 
-def test_a_method_comes_without_harness_paper_plots_or_ray():
-    """In a fresh interpreter, the issue's own line: the public API loads none of matplotlib, Ray, the harness, the
-    paper or the CLI. Importing the package imports every method module, so this covers each of them."""
-    code = ('import sys, json\nfrom genprune_nb import AnnealedPruning, compact, FSAClassifier, fit\n'
-            'print(json.dumps(sorted(sys.modules)))')
+def _loaded_after(statements: str) -> set[str]:
+    "The modules a fresh interpreter holds after running `statements`."
+    code = f'import sys, json\n{statements}\nprint(json.dumps(sorted(sys.modules)))'
     r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=300, cwd=ROOT/'tests')
     assert r.returncode == 0, r.stderr
-    loaded = set(json.loads(r.stdout.strip().splitlines()[-1]))
-    assert set(METHOD_MODULES) <= loaded, f'not imported by the package: {sorted(set(METHOD_MODULES) - loaded)}'
+    return set(json.loads(r.stdout.strip().splitlines()[-1]))
+
+
+def test_a_method_comes_without_harness_paper_plots_or_ray():
+    """In a fresh interpreter: the issue's own line, then every method module, load none of matplotlib, Ray, the
+    harness, the paper or the CLI."""
+    loaded = _loaded_after('from genprune_nb import AnnealedPruning, compact, FSAClassifier, fit\n' +
+                           '\n'.join(f'import {m}' for m in METHOD_MODULES))
+    assert set(METHOD_MODULES) <= loaded
     bad = sorted(m for m in loaded if m.split('.')[0] in FORBIDDEN[:2] or m.startswith(FORBIDDEN[2:]))
     assert not bad, f'importing the methods loads {bad[:8]}'
+
+
+def test_pruning_does_not_load_scikit_learn():
+    "FSA and the pipeline load on first use: a user of the pruning methods does not wait for scikit-learn."
+    loaded = _loaded_after('import genprune_nb.prune.magnitude, genprune_nb.prune.compact\nfrom genprune_nb import mlp, fit')
+    assert 'sklearn' not in loaded and 'genprune_nb.fsa.estimators' not in loaded
+    assert 'genprune_nb.fsa.estimators' in _loaded_after('from genprune_nb import FSAClassifier')
 
 
 def test_the_cli_imports_the_paper_explicitly():
