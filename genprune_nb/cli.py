@@ -12,6 +12,7 @@ from .data import DATASETS
 from .harness import BENCHMARKS, EXPERIMENTS, device_name, grid_options, run_experiment
 # the paper's experiments and benchmarks register themselves when their modules are imported: here, explicitly
 from .paper import benchmarks, experiments
+from .paper.device_check import device_check
 from .paper.experiments import reproduce
 
 # %% auto #0
@@ -56,6 +57,11 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument('name', help='benchmark name (see `genprune list`)'); b.add_argument('--device', default='auto')
     b.add_argument('--dataset'); b.add_argument('--epochs', type=int); b.add_argument('--hidden', help='e.g. 512,512')
     b.add_argument('--set', action='append', default=[], metavar='KEY=VALUE', help='any other option of the benchmark')
+    c = sub.add_parser('device-check', help='every exactness check and benchmark on a device, within a time budget (one JSON per part)')
+    c.add_argument('--device', default='auto'); c.add_argument('--budget', type=float, default=480., help='seconds (default 480)')
+    c.add_argument('--out', help='output folder (default results/gpu/<GPU name> on a GPU, results/device-check/cpu on a CPU)')
+    c.add_argument('--size', help="'small' or 'full' (default: small on a CPU, full on a GPU)")
+    c.add_argument('--parts', help='a comma list of parts (default: all)')
     d = sub.add_parser('docs', help='build the HTML docs from the notebooks without quarto'); d.add_argument('--out', default='_site')
     return p
 
@@ -88,7 +94,8 @@ def main(argv=None) -> int:
     Returns
     -------
     int
-        The exit status: 0, or 2 after a clear error on standard error (a bad option, a missing data set).
+        The exit status: 0; 1 when a device check fails or breaks; 2 after a clear error on standard error (a bad
+        option, a missing data set).
 
     Examples
     --------
@@ -129,6 +136,11 @@ def main(argv=None) -> int:
             print(f'genprune bench {args.name}: {device_name(args.device)}, options {opts or "default"}')
             with pd.option_context('display.width', 200): print(fn(device=args.device, **opts).round(4).to_string(index=False))
             return 0
+        if args.command == 'device-check':
+            parts = None if args.parts is None else [s for s in args.parts.split(',') if s]
+            summary = device_check(args.device, args.budget, args.out, args.size, parts)
+            with pd.option_context('display.width', 200, 'display.max_colwidth', 90): print(summary.to_string(index=False))
+            return 1 if summary.status.isin(['failed', 'error']).any() else 0
         if args.command == 'docs':
             from genprune_nb.docs import build_docs, write_readme
             from nbdev.config import get_config

@@ -1,12 +1,14 @@
 """Every notebook, run by nbdev's own test runner with the same skip flags as `nbdev_test`.
 
 Cells flagged with one of settings.ini's `tst_flags` (`slow`, `gpu`) are skipped unless named in
-$GENPRUNE_TEST_FLAGS (e.g. GENPRUNE_TEST_FLAGS="slow"), just as `nbdev_test --flags slow` does.
+$GENPRUNE_TEST_FLAGS (e.g. GENPRUNE_TEST_FLAGS="slow"), just as `nbdev_test --flags slow` does;
+GENPRUNE_TEST_DEVICE=cuda runs the `gpu` cells too.
 """
 import os
 from pathlib import Path
 
 import pytest
+import torch
 from fastcore.xtras import working_directory
 from nbdev.config import get_config
 from nbdev.test import test_nb as run_notebook
@@ -40,6 +42,8 @@ def library_registries():
 def test_notebook(notebook):
     skip_flags = CFG.tst_flags.split()
     force_flags = os.environ.get('GENPRUNE_TEST_FLAGS', '').split()
+    if os.environ.get('GENPRUNE_TEST_DEVICE', 'cpu').startswith('cuda') and torch.cuda.is_available():
+        force_flags.append('gpu')  # the notebooks' GPU cells; without CUDA they stay skipped, as by default
     with working_directory(CFG.nbs_path):
         passed, _ = run_notebook(notebook, skip_flags=skip_flags, force_flags=force_flags, basepath=CFG.config_path)
     assert passed, f'{notebook.name} failed: its traceback is printed above'

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..activations import channel_out, maxout, serlu
-from ..core import check_fractions, check_int, resolve_device
+from ..core import check_choice, check_fractions, check_int, resolve_device
 from ..data import load_dataset
 from ..dropout import shift_dropout
 from ..fsa.estimators import ExactlyK, FSAClassifier
@@ -165,7 +165,8 @@ def _products_alone(fitted, n_samples: int, repeats=5, device='cpu') -> float:
         for m in fitted.n_selected_curve_: torch.mm(xt[:m], d); torch.mm(xt[:m].T, g[:m])
     return median_time(products, repeats, device)[0]
 
-def bench_fsa(dataset='mnist', compression=0.2, synthetic=True, repeats=5, device='cpu') -> pd.DataFrame:
+def bench_fsa(dataset='mnist', compression=0.2, synthetic=True, repeats=5, device='cpu', n_samples=1000, ks=(10, 30),
+              solvers=('liblinear', 'saga')) -> pd.DataFrame:
     """Fit time and quality, side by side: on Barbu et al.'s synthetic data (N = M = 1000) FSA (and the arithmetic its fit cannot avoid) vs. L1 logistic tuned to exactly k; on `dataset` FSA vs. L1 + SelectFromModel.
 
     Parameters
@@ -180,6 +181,12 @@ def bench_fsa(dataset='mnist', compression=0.2, synthetic=True, repeats=5, devic
         Fits timed per method (median; saga is timed once).
     device : str, default 'cpu'
         Where to run ('auto', 'cpu', 'cuda', 'cuda:N').
+    n_samples : int, default 1000
+        N = M of the synthetic data (the FSA paper's hardest rows are at 1000).
+    ks : sequence of int, default (10, 30)
+        True features k of the synthetic rows.
+    solvers : sequence of {'liblinear', 'saga'}, default ('liblinear', 'saga')
+        scikit-learn's L1 solvers the synthetic rows compare with.
 
     Returns
     -------
@@ -188,21 +195,24 @@ def bench_fsa(dataset='mnist', compression=0.2, synthetic=True, repeats=5, devic
     """
     from sklearn.linear_model import LogisticRegression
     rows = []
+    for s in solvers: check_choice('solvers', s, ('liblinear', 'saga'))
     if synthetic:
-        for k in (10, 30):
-            X, y, truth = make_fsa_synthetic(1000, 1000, k, random_state=0)
+        for k in ks:
+            X, y, truth = make_fsa_synthetic(n_samples, n_samples, k, random_state=0)
+            data = f'synthetic N=M={n_samples}, k={k}'
             candidates = [('FSA (defaults)', FSAClassifier(k=k, random_state=0, device=device)),
                           ('FSA logistic', FSAClassifier(k=k, loss='logistic', random_state=0, device=device)),
                           ("FSA loss='auto'", FSAClassifier(k=k, loss='auto', random_state=0, device=device)),
                           ('L1 logistic, exactly k (liblinear)', ExactlyK(LogisticRegression(l1_ratio=1., solver='liblinear', tol=1e-3), k, refit=LogisticRegression())),
                           ('L1 logistic, exactly k (saga)', ExactlyK(LogisticRegression(l1_ratio=1., solver='saga', tol=1e-3, max_iter=200), k, refit=LogisticRegression()))]
+            candidates = [(name, est) for name, est in candidates if not name.startswith('L1') or name[name.index('(') + 1:-1] in solvers]
             for name, est in candidates:
                 # a single L1 fit's time varies by 2x here: only saga, at seconds a fit, is timed once
                 seconds, est = median_time(lambda: est.fit(X, y), 1 if 'saga' in name else repeats, device)
-                rows.append(dict(data=f'synthetic N=M=1000, k={k}', method=name, fit_seconds=seconds,
+                rows.append(dict(data=data, method=name, fit_seconds=seconds,
                                  pcd=100.*(est.get_support() & truth).sum()/k, test_acc=math.nan))
                 if name == 'FSA (defaults)':
-                    rows.append(dict(data=f'synthetic N=M=1000, k={k}', method='FSA (defaults): its products with X alone',
+                    rows.append(dict(data=data, method='FSA (defaults): its products with X alone',
                                      fit_seconds=_products_alone(est, len(X), repeats, device), pcd=math.nan, test_acc=math.nan))
     if dataset:
         Xtr, ytr, Xte, yte = load_dataset(dataset).numpy()
