@@ -11,7 +11,7 @@ import pandas as pd
 from .data import DATASETS
 from .harness import BENCHMARKS, EXPERIMENTS, device_name, grid_options, run_experiment
 # the paper's experiments and benchmarks register themselves when their modules are imported: here, explicitly
-from .paper import benchmarks, experiments
+from .paper import benchmarks, experiments  # noqa: F401
 from .paper.device_check import device_check
 from .paper.experiments import reproduce
 

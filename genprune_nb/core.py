@@ -73,6 +73,9 @@ def check_number(name: str, value, low: float = -math.inf, high: float = math.in
         raise ValueError(f'{name} must be {kind} in {bounds}, got {value!r}')
     return float(value)
 
+def _is_fraction(value) -> bool:
+    return not isinstance(value, bool) and isinstance(value, numbers.Real) and 0 < value <= 1
+
 def check_fraction(name: str, value, meaning: str = '') -> float:
     """Check that `value` is a fraction in (0, 1], such as the share of weights a pruning keeps.
 
@@ -95,8 +98,7 @@ def check_fraction(name: str, value, meaning: str = '') -> float:
     ValueError
         If `value` is not a real number in (0, 1].
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value <= 1:
-        raise ValueError(f"{name} must be in (0, 1]{f' ({meaning})' if meaning else ''}, got {value!r}")
+    if not _is_fraction(value): raise ValueError(f"{name} must be in (0, 1]{f' ({meaning})' if meaning else ''}, got {value!r}")
     return float(value)
 
 def check_fractions(name: str, values) -> tuple[float, ...]:
@@ -121,8 +123,7 @@ def check_fractions(name: str, values) -> tuple[float, ...]:
     """
     values = (values,) if isinstance(values, numbers.Real) else tuple(values)
     for v in values:
-        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not 0 < v <= 1:
-            raise ValueError(f'{name} must be fractions in (0, 1], got {v!r}')
+        if not _is_fraction(v): raise ValueError(f'{name} must be fractions in (0, 1], got {v!r}')
     return values
 
 def check_choice(name: str, value, allowed) -> object:

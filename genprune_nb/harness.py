@@ -15,7 +15,7 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
-from .core import atomic_write, check_int, resolve_device
+from .core import atomic_write, resolve_device
 
 # %% auto #0
 __all__ = ['EXPERIMENTS', 'BENCHMARKS', 'OPTION_CHECKS', 'BACKENDS', 'Experiment', 'register_experiment', 'register_benchmark',

@@ -13,7 +13,6 @@ import torch
 from torch import nn
 
 from .data import DataSplit
-from .core import check_fraction
 from .fsa.estimators import FSAClassifier
 from .models import mlp
 from .prune.magnitude import magnitude_prune

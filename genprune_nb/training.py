@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_training.ipynb #c9a2925c
 from __future__ import annotations
-import io, os, statistics, time
+import io, os, time
 from dataclasses import dataclass, field
 from pathlib import Path
 

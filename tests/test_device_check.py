@@ -49,7 +49,7 @@ def test_a_budget_too_small_still_leaves_valid_json(tmp_path):
 @pytest.mark.skipif(DEVICE.startswith('cuda') and not torch.cuda.is_available(), reason='GENPRUNE_TEST_DEVICE=cuda, but CUDA is not available here')
 def test_the_exactness_checks_pass_on_the_device(tmp_path):
     from genprune_nb.paper.device_check import device_check as check
-    summary = check(DEVICE, budget=600, out=tmp_path, parts=('layers', 'masks', 'compact', 'fsa', 'training'), progress=False)
+    check(DEVICE, budget=600, out=tmp_path, parts=('layers', 'masks', 'compact', 'fsa', 'training'), progress=False)
     failed = {name: [c for c in rec.get('checks', []) if not c['passed']] or rec.get('error')
               for name, rec in records(tmp_path).items() if rec['status'] != 'passed'}
     assert not failed, failed

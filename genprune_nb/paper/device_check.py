@@ -18,10 +18,10 @@ from ..core import atomic_write, check_choice, check_number, resolve_device
 from ..data import load_dataset
 from ..dropout import applied_p, shift_dropout
 from ..fsa.estimators import FSAClassifier
-from ..harness import device_name, provenance, run_experiment
+from ..harness import _import_ray, device_name, provenance, run_experiment
 from ..models import mlp
 from . import benchmarks
-from .experiments import REPRODUCTION_PLAN, make_fsa_synthetic, reproduce
+from .experiments import make_fsa_synthetic, reproduce
 from ..prune.channel import channel_mask, semi_structured_unavailable
 from ..prune.compact import compact
 from ..prune.magnitude import magnitude_prune
@@ -234,8 +234,8 @@ def _semi_structured(dev, size):
     return dict(table=json.loads(table.to_json(orient='records')))
 
 def _grid(dev, size):
-    try: import ray  # noqa: F401 (the grid benchmark compares the local backend with Ray)
-    except ImportError: return dict(status='unavailable', reason='the grid benchmark needs Ray: pip install -e ".[ray]"')
+    try: _import_ray()  # the grid benchmark compares the local backend with Ray
+    except ValueError as e: return dict(status='unavailable', reason=str(e))
     table = benchmarks.bench_grid(epochs=2 if size == 'small' else 10, hidden=(16, 16) if size == 'small' else (64, 64))
     return dict(table=json.loads(table.to_json(orient='records')), note='Ray runs on the CPU: this part measures the machine, not the device')
 

@@ -10,12 +10,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+from torch import nn
 from tqdm.auto import tqdm
 
 from ..core import atomic_write, check_choice, resolve_device
 from ..data import DATASETS, DataSplit, load_dataset
-from ..harness import (_git_commit, get_experiment, grid_options, grid_size, partial_dir, register_benchmark,
-                                 register_experiment, register_option_check, run_experiment, run_grid, seeds_list)
+from ..harness import (_git_commit, get_experiment, grid_options, grid_size, partial_dir, register_experiment,
+                                  register_option_check, run_experiment, run_grid, seeds_list)
 from ..models import REGISTRY, mlp
 from ..training import fit
 
@@ -466,7 +467,7 @@ def make_fsa_synthetic(n_samples: int = 1000, n_features: int = 1000, k: int = 1
     return X, y, support
 
 # %% ../../nbs/10_fsa.ipynb #92dcd93e
-import io, warnings
+import warnings
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import roc_auc_score
 from .. import paper as _paper_package
@@ -1181,7 +1182,6 @@ def tetris_experiment(dataset='mnist', epochs=20, hidden=(512, 512), bins=(10, 1
     return runs
 
 # %% ../../nbs/15_channel_pruning.ipynb #a8ead5de
-import copy
 from ..activations import ChannelOut
 from ..prune.channel import channel_unstructured
 

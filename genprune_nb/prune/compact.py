@@ -10,7 +10,7 @@ import torch
 from torch import fx, nn
 
 from ..core import check_fraction
-from .masks import PRUNABLE, layer_kind, remove_masks
+from .masks import POOL_KINDS, PRUNABLE, layer_kind, remove_masks
 
 # %% auto #0
 __all__ = ['compact', 'SparseLinear', 'to_sparse']
@@ -51,8 +51,6 @@ def _chain(model: nn.Module) -> list[tuple[str, nn.Module]]:
     return chain
 
 # %% ../../nbs/13_compact.ipynb #ebde1e76
-_POOL_KINDS = ('pool', 'reducing_pool')
-
 def _dead_units(layer: nn.Module) -> torch.Tensor:
     "Units whose incoming weights and bias are all zero: their output is exactly 0 for every input."
     dead = (layer.weight.flatten(1) == 0).all(1)
@@ -90,7 +88,7 @@ def _check_between(chain, a: int, b: int):
             raise ValueError(f'compact cannot remove units of {chain[a][0]}: {name} keeps no running statistics, so a removed unit\'s output is not a constant')
         if isinstance(m, nn.Flatten) and (m.start_dim, m.end_dim) != (1, -1):
             raise ValueError(f'compact cannot follow {name}: only a flatten of each whole sample (start_dim=1) keeps units apart')
-    if sum(layer_kind(m) in _POOL_KINDS for _, m in between) > 1:
+    if sum(layer_kind(m) in POOL_KINDS for _, m in between) > 1:
         raise ValueError(f'compact cannot remove units of {chain[a][0]}: two pooling activations before {chain[b][0]}')
     return between
 
@@ -105,7 +103,7 @@ def _remove_units(chain, a: int, b: int, shape: torch.Size):
     for n, m in ((name_a, layer), (name_b, nxt)):
         if isinstance(m, _CONV) and m.groups != 1: raise ValueError(f'compact cannot remove units around {n}: grouped convolutions are not supported')
     between = _check_between(chain, a, b)
-    pool = next((m for _, m in between if layer_kind(m) in _POOL_KINDS), None)
+    pool = next((m for _, m in between if layer_kind(m) in POOL_KINDS), None)
     k = pool.pool_size if pool is not None else 1
     reducing = pool is not None and layer_kind(pool) == 'reducing_pool'  # maxout: each pool becomes one unit
     # what a removed unit passes on: the modules between, in eval mode, applied to its exact 0

@@ -9,8 +9,8 @@ import numbers
 import torch
 from torch import nn
 
-from ..core import check_choice, check_fraction, check_int, check_number
-from .masks import PRUNABLE, _pruning_mask, apply_mask, get_mask, layer_kind, prunable_parameters, remove_masks
+from ..core import check_fraction
+from .masks import POOL_KINDS, PRUNABLE, _pruning_mask, apply_mask, get_mask, layer_kind, prunable_parameters, remove_masks
 from ..schedule import annealing_schedule
 from ..training import Callback, FitState
 
@@ -170,7 +170,7 @@ def pool_size_after(model: nn.Module, layer: str) -> int:
     after = list(parent._modules.values())[list(parent._modules).index(name) + 1:]
     for m in after:
         if isinstance(m, PRUNABLE): break
-        if layer_kind(m) in ('pool', 'reducing_pool'): return m.pool_size
+        if layer_kind(m) in POOL_KINDS: return m.pool_size
     return 1
 
 def _unit_scores(module, pool: int = 1) -> torch.Tensor:

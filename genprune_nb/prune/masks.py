@@ -16,7 +16,7 @@ from ..dropout import ShiftDropout
 from ..models import effective_parameters
 
 # %% auto #0
-__all__ = ['PRUNABLE', 'LAYER_KIND_NAMES', 'LAYER_KINDS', 'PruningMask', 'get_mask', 'apply_mask', 'remove_masks',
+__all__ = ['PRUNABLE', 'LAYER_KIND_NAMES', 'POOL_KINDS', 'LAYER_KINDS', 'PruningMask', 'get_mask', 'apply_mask', 'remove_masks',
            'prunable_parameters', 'register_layer_kind', 'layer_kind', 'sparsity_report']
 
 # %% ../../nbs/11_masks.ipynb #f20cc118
@@ -212,6 +212,7 @@ def prunable_parameters(model: nn.Module, parameters=None, include_bias: bool = 
 
 # %% ../../nbs/11_masks.ipynb #e240049d
 LAYER_KIND_NAMES = ('pointwise', 'per_channel', 'spatial', 'pool', 'reducing_pool')
+POOL_KINDS = ('pool', 'reducing_pool')  # units in pools of the module's `pool_size` live and die together
 LAYER_KINDS: dict[type, str] = {}
 
 def register_layer_kind(cls: type, kind: str) -> type:
