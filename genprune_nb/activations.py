@@ -9,6 +9,7 @@ import math
 import torch
 from torch import nn
 
+from .core import check_tensor
 from .models import register_activation
 
 # %% auto #0
@@ -37,7 +38,8 @@ class _SERLUFunction(torch.autograd.Function):
         return grad_pos.add_(grad_neg, alpha=SERLU_ALPHA).mul_(SERLU_LAMBDA)
 
 def _check_float(x: torch.Tensor, name: str):
-    if not torch.is_floating_point(x): raise TypeError(f'{name} needs a floating-point input, got {x.dtype}')
+    check_tensor('x', x, name)
+    if not torch.is_floating_point(x): raise TypeError(f'{name}: x must be a floating-point tensor, got {x.dtype}')
 
 def serlu(x: torch.Tensor) -> torch.Tensor:
     """SERLU, element-wise: λx for x ≥ 0, λαx·eˣ for x < 0 (λ = `SERLU_LAMBDA`, α = `SERLU_ALPHA`).

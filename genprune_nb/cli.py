@@ -65,17 +65,26 @@ def _parser() -> argparse.ArgumentParser:
     d = sub.add_parser('docs', help='build the HTML docs from the notebooks without quarto'); d.add_argument('--out', default='_site')
     return p
 
+def _int_list(option: str, text: str, what: str) -> tuple[int, ...]:
+    "A comma list of integers from the command line, or an error naming the option."
+    try: values = tuple(int(t) for t in text.split(',') if t.strip())
+    except ValueError: values = ()
+    if not values: raise ValueError(f'{option} takes {what}; got {text!r}')
+    return values
+
 def _options(args) -> dict:
     opts = {k: getattr(args, k, None) for k in ('dataset', 'epochs', 'n_train', 'n_test')}
     opts = {k: v for k, v in opts.items() if v is not None}
-    if args.hidden: opts['hidden'] = tuple(int(h) for h in args.hidden.split(','))
+    if args.hidden: opts['hidden'] = _int_list('--hidden', args.hidden, 'comma-separated widths, e.g. 512,512')
     for kv in args.set:
         if '=' not in kv: raise ValueError(f'--set takes KEY=VALUE, got {kv!r}')
         k, v = kv.split('=', 1); opts[k.replace('-', '_')] = _parse_value(v)
     return opts
 
 # %% ../nbs/20_cli.ipynb #38d1f0c8
-def _cli_seeds(args): return int(args.seeds) if args.seeds.isdigit() else [int(s) for s in args.seeds.split(',') if s]
+def _cli_seeds(args):
+    if args.seeds.strip().isdigit(): return int(args.seeds)
+    return list(_int_list('--seeds', args.seeds, 'a count (3 means seeds 0,1,2) or a comma list of seeds, e.g. 0,1,2'))
 
 def _grid_from(args, progress: bool = False):
     "`grid_options` from the command line's --backend, --address, --cpus-per-run and --gpus-per-run."
@@ -119,7 +128,7 @@ def main(argv=None) -> int:
             print('\nWrote: ' + ', '.join(str(f) for f in files))
             return 0
         if args.command == 'reproduce':
-            tables = None if args.tables is None else [int(t) for t in args.tables.split(',') if t]
+            tables = None if args.tables is None else list(_int_list('--tables', args.tables, "the report's table numbers, e.g. 1,3,7"))
             datasets = None if args.dataset is None else [d for d in args.dataset.split(',') if d]
             opts = {k: v for k, v in _options(args).items() if k != 'dataset'}
             with _grid_from(args):

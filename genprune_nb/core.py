@@ -10,8 +10,8 @@ from pathlib import Path
 import torch
 
 # %% auto #0
-__all__ = ['check_int', 'check_number', 'check_fraction', 'check_fractions', 'check_choice', 'check_weights', 'resolve_device',
-           'atomic_write']
+__all__ = ['check_int', 'check_number', 'check_fraction', 'check_fractions', 'check_choice', 'check_weights', 'check_tensor',
+           'check_module', 'forward_checked', 'resolve_device', 'write_temp', 'atomic_write']
 
 # %% ../nbs/00_core.ipynb #196376a7
 def check_int(name: str, value, low: int = 1) -> int:
@@ -152,8 +152,8 @@ def check_choice(name: str, value, allowed) -> object:
     if value not in allowed: raise ValueError(f"{name}={value!r} is not known; allowed values: {', '.join(map(str, allowed))}")
     return value
 
-def check_weights(w: torch.Tensor, what: str) -> tuple[torch.Tensor, torch.Tensor]:
-    """Check that `w` holds finite floating-point weights; return its minimum and maximum.
+def check_weights(w: torch.Tensor, what: str, name: str = 'w') -> tuple[torch.Tensor, torch.Tensor]:
+    """Check that `w` is a non-empty tensor of finite floating-point weights; return its minimum and maximum.
 
     The finiteness check needs the extremes anyway (`min` and `max` propagate NaN and are infinite when any weight
     is), so a caller that bins weights by value gets them for free.
@@ -164,6 +164,8 @@ def check_weights(w: torch.Tensor, what: str) -> tuple[torch.Tensor, torch.Tenso
         The weights.
     what : str
         The function that asks, for the error message.
+    name : str, default 'w'
+        The argument's name, for the error message (a parameter's name when a module's weights are checked).
 
     Returns
     -------
@@ -173,15 +175,100 @@ def check_weights(w: torch.Tensor, what: str) -> tuple[torch.Tensor, torch.Tenso
     Raises
     ------
     TypeError
-        If `w` is not floating point.
+        If `w` is not a floating-point tensor.
     ValueError
         If `w` is empty, or holds NaN or infinite values.
     """
-    if not torch.is_floating_point(w): raise TypeError(f'{what} needs floating-point weights, got {w.dtype}')
-    if w.numel() == 0: raise ValueError(f'{what} got an empty tensor')
+    check_tensor(name, w, what)
+    if not torch.is_floating_point(w): raise TypeError(f'{what}: {name} must hold floating-point weights, got {w.dtype}')
+    if w.numel() == 0: raise ValueError(f'{what}: {name} is empty (shape {tuple(w.shape)})')
     lo, hi = torch.aminmax(w.detach())
-    if not (torch.isfinite(lo) and torch.isfinite(hi)): raise ValueError(f'{what} got NaN or infinite weights')
+    if not (torch.isfinite(lo) and torch.isfinite(hi)):
+        raise ValueError(f'{what}: {name} holds NaN or infinite values ({int((~torch.isfinite(w)).sum())} of {w.numel()})')
     return lo, hi
+
+def check_tensor(name: str, value, what: str = '') -> torch.Tensor:
+    """Check that `value` is a `torch.Tensor`.
+
+    Parameters
+    ----------
+    name : str
+        The argument's name, for the error message.
+    value : object
+        The value to check.
+    what : str, default ''
+        The function that asks, for the error message.
+
+    Returns
+    -------
+    torch.Tensor
+        `value`, unchanged.
+
+    Raises
+    ------
+    TypeError
+        If `value` is not a tensor.
+    """
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(f"{what + ': ' if what else ''}{name} must be a torch.Tensor, got {type(value).__name__}")
+    return value
+
+def check_module(name: str, value, what: str = '', cls: type = torch.nn.Module) -> torch.nn.Module:
+    """Check that `value` is a `torch.nn.Module` (or of the subclass `cls`).
+
+    Parameters
+    ----------
+    name : str
+        The argument's name, for the error message.
+    value : object
+        The value to check.
+    what : str, default ''
+        The function that asks, for the error message.
+    cls : type, default torch.nn.Module
+        The module class required.
+
+    Returns
+    -------
+    torch.nn.Module
+        `value`, unchanged.
+
+    Raises
+    ------
+    TypeError
+        If `value` is not an instance of `cls`.
+    """
+    if not isinstance(value, cls):
+        kind = ('torch.nn.' if cls.__module__.startswith('torch.nn') else '') + cls.__qualname__
+        raise TypeError(f"{what + ': ' if what else ''}{name} must be a {kind}, got {type(value).__name__}")
+    return value
+
+def forward_checked(model: torch.nn.Module, x: torch.Tensor, what: str) -> torch.Tensor:
+    """`model(x)`, or one clear error when the model cannot take `x` (a wrong width, a wrong number of dimensions).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model.
+    x : torch.Tensor
+        A batch of inputs.
+    what : str
+        Who asks and what `x` is, for the message, e.g. "evaluate: x".
+
+    Returns
+    -------
+    torch.Tensor
+        The model's output.
+
+    Raises
+    ------
+    ValueError
+        If the forward pass fails on the input (torch's own message is kept as the cause). Running out of memory is not
+        a bad input and is raised as it is.
+    """
+    try: return model(x)
+    except torch.OutOfMemoryError: raise
+    except (RuntimeError, ValueError, TypeError, IndexError) as e:
+        raise ValueError(f'{what} of shape {tuple(x.shape)} does not fit the model: {str(e).splitlines()[0]}') from e
 
 # %% ../nbs/00_core.ipynb #fb62101f
 def resolve_device(device: str | torch.device = 'auto') -> torch.device:
@@ -215,8 +302,54 @@ def resolve_device(device: str | torch.device = 'auto') -> torch.device:
     return dev
 
 # %% ../nbs/00_core.ipynb #b1ec1e5b
+def _umask() -> int:
+    "The process's umask, read without changing it where Linux allows (changing it is not thread-safe)."
+    try:
+        with open('/proc/self/status') as f:
+            for line in f:
+                if line.startswith('Umask:'): return int(line.split()[1], 8)
+    except (OSError, ValueError): pass
+    mask = os.umask(0o022); os.umask(mask)
+    return mask
+
+def write_temp(folder: str | os.PathLike, name: str, data: bytes) -> str:
+    """Write `data` to a new hidden temporary file in `folder`, with the permissions the user's umask gives new files.
+
+    `tempfile.mkstemp` creates its files 0600 whatever the umask; results on a shared disk must be readable by the
+    team, as any file the user writes is (0644 under the usual umask 022).
+
+    Parameters
+    ----------
+    folder : str or os.PathLike
+        An existing folder: the file is renamed from there into place, which is atomic within one file system.
+    name : str
+        The final file's name, used in the temporary one's.
+    data : bytes
+        The whole content.
+
+    Returns
+    -------
+    str
+        The temporary file's path.
+
+    Raises
+    ------
+    OSError
+        If the folder cannot be written; no file is left behind.
+    """
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix='.' + name, suffix='.tmp')
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            os.fchmod(f.fileno(), 0o666 & ~_umask())
+            f.write(data)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True); raise
+    return tmp
+
 def atomic_write(path: str | os.PathLike, data: bytes) -> Path:
     """Write `data` to `path` through a temporary file in the same folder, so readers never see half a file.
+
+    The file gets the permissions the user's umask gives any new file (0644 under umask 022), as `open` would.
 
     Parameters
     ----------
@@ -236,10 +369,8 @@ def atomic_write(path: str | os.PathLike, data: bytes) -> Path:
         If the folder cannot be created or written; no partial file is left behind.
     """
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix='.' + path.name, suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'wb') as f: f.write(data)
-        os.replace(tmp, path)
+    tmp = write_temp(path.parent, path.name, data)
+    try: os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True); raise
     return path

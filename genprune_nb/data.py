@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_data.ipynb #cb011938
 from __future__ import annotations
-import gzip, hashlib, io, os, urllib.error, urllib.request
+import gzip, hashlib, io, os, urllib.error, urllib.request, zlib
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .core import atomic_write
+from .core import atomic_write, check_int, check_tensor
 
 # %% auto #0
 __all__ = ['DATASETS', 'DatasetNotFoundError', 'cache_dir', 'data_roots', 'RemoteFile', 'download', 'DatasetSpec',
@@ -78,7 +78,10 @@ class RemoteFile:
 def _read_bytes(path: Path, name: str) -> bytes:
     "Content of `path`, decompressed when the file is gzipped but `name` is not."
     raw = path.read_bytes()
-    return gzip.decompress(raw) if path.suffix == '.gz' and not name.endswith('.gz') else raw
+    if path.suffix != '.gz' or name.endswith('.gz'): return raw
+    try: return gzip.decompress(raw)
+    except (OSError, EOFError, zlib.error) as e:  # cut short by an interrupted copy, or not gzip at all
+        raise ValueError(f'{path} is not a whole gzip file ({e}); delete it and it is downloaded again (or copy it again)') from None
 
 def _sha256(data: bytes) -> str: return hashlib.sha256(data).hexdigest()
 
@@ -183,6 +186,14 @@ class DataSplit:
         Where the numbers came from, for results tables.
     source : str, default ''
         The folder the files were read from.
+
+    Raises
+    ------
+    TypeError
+        If a split is not a tensor.
+    ValueError
+        If the features are not floating point or hold NaN or infinite values, the labels are not int64, one per
+        sample, in `0..n_classes-1`, or the test features differ in shape from the training ones.
     """
     name: str
     x_train: torch.Tensor
@@ -192,6 +203,23 @@ class DataSplit:
     n_classes: int
     note: str = ''
     source: str = ''
+
+    def __post_init__(self):
+        # a mismatched split trains on the wrong labels or fails deep in torch: refuse it where it is made
+        for name in ('x_train', 'y_train', 'x_test', 'y_test'): check_tensor(name, getattr(self, name), 'DataSplit')
+        self.n_classes = check_int('n_classes', self.n_classes)
+        for split in ('train', 'test'):
+            x, y = getattr(self, f'x_{split}'), getattr(self, f'y_{split}')
+            if not torch.is_floating_point(x) or x.dim() < 2:
+                raise ValueError(f'DataSplit: x_{split} must be a floating-point (samples, features...) tensor, got {x.dtype} of shape {tuple(x.shape)}')
+            if y.dtype != torch.int64 or y.dim() != 1 or len(y) != len(x):
+                raise ValueError(f'DataSplit: y_{split} must be int64 labels, one per row of x_{split} ({len(x)}), got {y.dtype} of shape {tuple(y.shape)}')
+            if len(y) and not (0 <= int(y.min()) and int(y.max()) < self.n_classes):
+                raise ValueError(f'DataSplit: y_{split} must hold labels 0..n_classes-1 = 0..{self.n_classes - 1}, got {int(y.min())}..{int(y.max())}')
+            if not bool(torch.isfinite(x).all()):
+                raise ValueError(f'DataSplit: x_{split} holds {int((~torch.isfinite(x)).sum())} NaN or infinite values; impute or drop them')
+        if self.x_test.shape[1:] != self.x_train.shape[1:]:
+            raise ValueError(f'DataSplit: x_test must have the features of x_train, {tuple(self.x_train.shape[1:])}, got {tuple(self.x_test.shape[1:])}')
 
     @property
     def n_features(self) -> int:
@@ -231,9 +259,9 @@ class DataSplit:
         Raises
         ------
         ValueError
-            If `n_train` or `n_test` is not None or an integer >= 1.
+            If `n_train` or `n_test` is not None or an integer >= 1, or `seed` not an integer >= 0.
         """
-        g = torch.Generator().manual_seed(seed)
+        g = torch.Generator().manual_seed(check_int('seed', seed, 0))
         def take(x, y, n, name):
             if n is None: return x, y
             if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1: raise ValueError(f'{name} must be an integer >= 1 or None, got {n!r}')

@@ -9,14 +9,14 @@ import torch
 from torch import nn
 
 from .activations import SERLU_FMIN
+from .core import check_number, check_tensor
 from .models import register_dropout
 
 # %% auto #0
 __all__ = ['applied_p', 'shift_dropout', 'ShiftDropout']
 
 # %% ../nbs/07_dropout.ipynb #7bbcf5ed
-def _check_p(p):
-    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p < 1: raise ValueError(f'p must be in [0, 1), got {p!r}')
+def _check_p(p) -> float: return check_number('p', p, 0, 1, high_open=True)
 
 _DRAW_BITS = 16
 
@@ -75,12 +75,14 @@ def shift_dropout(x: torch.Tensor, p: float = 0.5, training: bool = True, f_min:
     Raises
     ------
     ValueError
-        If `p` is not in [0, 1).
+        If `p` is not a number in [0, 1) or `f_min` not a finite number.
     TypeError
-        If `x` is not floating point.
+        If `x` is not a floating-point tensor.
     """
-    _check_p(p)
-    if not torch.is_floating_point(x): raise TypeError(f'shift_dropout needs a floating-point input, got {x.dtype}')
+    if not torch.compiler.is_compiling():  # checked once, eagerly: a compiled ShiftDropout holds checked values
+        p, f_min = _check_p(p), check_number('f_min', f_min)
+        check_tensor('x', x, 'shift_dropout')
+        if not torch.is_floating_point(x): raise TypeError(f'shift_dropout: x must be a floating-point tensor, got {x.dtype}')
     if not training or p == 0: return x
     weight = _keep_weight(x, p)
     return torch.lerp(x.new_full((), f_min), x, weight.to(x.dtype))
@@ -98,7 +100,7 @@ class ShiftDropout(nn.Module):
     Raises
     ------
     ValueError
-        If `p` is not in [0, 1).
+        If `p` is not a number in [0, 1) or `f_min` not a finite number.
 
     Examples
     --------
@@ -107,7 +109,7 @@ class ShiftDropout(nn.Module):
     tensor([1., 1., 1.])
     """
     def __init__(self, p: float = 0.5, f_min: float = SERLU_FMIN):
-        super().__init__(); _check_p(p); self.p, self.f_min = p, f_min
+        super().__init__(); self.p, self.f_min = _check_p(p), check_number('f_min', f_min)
     def forward(self, x):
         """Apply `shift_dropout` in training mode, the identity in eval mode.
 

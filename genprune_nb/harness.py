@@ -5,7 +5,7 @@
 # %% ../nbs/04_harness.ipynb #0ea2b581
 from __future__ import annotations
 import contextlib, contextvars, dataclasses, hashlib, inspect, io, json, logging, math, os, platform, shutil
-import socket, subprocess, sys, tempfile, time
+import socket, subprocess, sys, time
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -15,13 +15,13 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
-from .core import atomic_write, resolve_device
+from .core import atomic_write, resolve_device, write_temp
 
 # %% auto #0
 __all__ = ['EXPERIMENTS', 'BENCHMARKS', 'OPTION_CHECKS', 'BACKENDS', 'Experiment', 'register_experiment', 'register_benchmark',
-           'register_option_check', 'median_time', 'get_experiment', 'grid_options', 'grid_size', 'run_grid',
-           'aggregate', 'format_table', 'device_name', 'provenance', 'write_results', 'plot_accuracy', 'seeds_list',
-           'partial_dir', 'run_experiment']
+           'register_option_check', 'median_time', 'get_experiment', 'grid_options', 'grid_size', 'read_record',
+           'run_grid', 'aggregate', 'format_table', 'device_name', 'provenance', 'write_results', 'plot_accuracy',
+           'seeds_list', 'partial_dir', 'run_experiment']
 
 # %% ../nbs/04_harness.ipynb #92122f26
 @dataclasses.dataclass(frozen=True)
@@ -253,14 +253,69 @@ def grid_size(run: Callable) -> tuple[int, int]:
     finally: _SIZING.reset(token)
     raise RuntimeError('the experiment finished without calling run_grid: it cannot be sized')
 
+def _git_commit() -> str:
+    # this package's folder (in a notebook, which has no __file__, the current one: nbs/ of the same repository)
+    here = Path(globals().get('__file__', '.')).resolve().parent
+    try:
+        sha = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=here, capture_output=True, text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=no'], cwd=here, capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError): return 'unknown'
+    return (sha + ('+dirty' if dirty else '')) if sha else 'unknown'
+
 def _key(cfg: dict, seed: int) -> str:
     return hashlib.sha1(json.dumps({**cfg, 'seed': seed}, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+def _as_json(obj): return json.loads(json.dumps(obj, default=str))
+
+def read_record(path: Path, cfg: dict, seed: int) -> dict:
+    """A finished run's resume record, checked against the configuration and seed its file name is the hash of.
+
+    A record is `{'row': {...}, 'history': [...] or null, 'commit': '...'}`, and its row repeats the configuration and
+    the seed. A file that cannot be read, has another shape, or was edited into another run is refused by name: using
+    it would put a wrong number in a table.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The record, `RESUME_DIR/KEY.json`.
+    cfg : dict
+        The configuration it must hold.
+    seed : int
+        The seed it must hold.
+
+    Returns
+    -------
+    dict
+        The record.
+
+    Raises
+    ------
+    ValueError
+        If the record is unreadable, not of that schema, or holds another configuration or seed; the message names the
+        file and says to delete it (its run then trains again).
+    """
+    way_out = f'delete it to train that run again: rm {path}'
+    try: rec = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ValueError(f'resume record {path} cannot be read ({e}); {way_out}') from None
+    row, history = (rec.get('row'), rec.get('history')) if isinstance(rec, dict) else (None, None)
+    scalar = lambda v: v is None or isinstance(v, (bool, int, float, str, list))
+    if not (isinstance(row, dict) and all(scalar(v) for v in row.values())
+            and (history is None or (isinstance(history, list) and all(isinstance(h, dict) for h in history)))):
+        raise ValueError(f"resume record {path} is not a record ({{'row': {{...}}, 'history': [...] or null}}); {way_out}")
+    expected = _as_json({**cfg, 'seed': seed})
+    wrong = [k for k in expected if k not in row or _as_json(row[k]) != expected[k]]
+    if wrong:
+        found = ', '.join(f'{k}={row.get(k, "missing")!r} where its key means {expected[k]!r}' for k in wrong)
+        raise ValueError(f'resume record {path} holds another run ({found}); {way_out}')
+    return rec
 
 def run_grid(configs: list[dict], seeds, train: Callable, resume_dir: str | os.PathLike | None = None, **options) -> pd.DataFrame:
     """Train every configuration for every seed, locally or as Ray tasks, resumably.
 
-    Each finished run is kept in `resume_dir` (a JSON keyed by a hash of its configuration and seed) the moment it
-    arrives, and an unfinished one checkpoints there, so calling again with the same folder trains only what is missing.
+    Each finished run is kept in `resume_dir` (a JSON keyed by a hash of its configuration and seed, with the commit
+    that trained it) the moment it arrives, and an unfinished one checkpoints there, so calling again with the same
+    folder trains only what is missing. Every record is checked against its key before it is used (`read_record`).
 
     Parameters
     ----------
@@ -285,17 +340,18 @@ def run_grid(configs: list[dict], seeds, train: Callable, resume_dir: str | os.P
     Raises
     ------
     ValueError
-        If a grid option is not allowed, Ray is needed but not installed, or its cluster cannot be reached or has no
-        node with the resources asked for.
+        If a grid option is not allowed, Ray is needed but not installed, its cluster cannot be reached or has no
+        node with the resources asked for, or a resume record is unreadable or holds another run.
     """
     opts = _check_grid_options(options)
     resume_dir = Path(resume_dir) if resume_dir is not None else None
     cells = [(cfg, seed, _key(cfg, seed)) for cfg in configs for seed in seeds]
-    records = {key: json.loads((resume_dir/f'{key}.json').read_text()) for _, _, key in cells
+    records = {key: read_record(resume_dir/f'{key}.json', cfg, seed) for cfg, seed, key in cells
                if resume_dir is not None and (resume_dir/f'{key}.json').exists()}
     todo = [c for c in cells if c[2] not in records]
     if _SIZING.get(): raise _GridSize(len(cells), len(cells) - len(todo))
     shared = isinstance(opts['progress'], tqdm)  # a caller's bar over several grids (`reproduce`): advance it, leave it open
+    commit = _git_commit() if resume_dir is not None else None  # each record says which code trained it
     bar = opts['progress'] if shared else tqdm(total=len(cells), initial=len(cells) - len(todo), unit='run',
                                                  disable=not opts['progress'], desc='grid')
 
@@ -303,7 +359,7 @@ def run_grid(configs: list[dict], seeds, train: Callable, resume_dir: str | os.P
         "Keep a finished run: in memory, and in its resume file the moment it arrives."
         summary, history = result
         records[key] = rec = dict(row={**cfg, **summary, 'seed': seed},
-                                  history=None if history is None else json.loads(history.to_json(orient='records')))
+                                  history=None if history is None else json.loads(history.to_json(orient='records')), commit=commit)
         if resume_dir is not None:
             atomic_write(resume_dir/f'{key}.json', json.dumps(rec).encode()); (resume_dir/f'{key}.pt').unlink(missing_ok=True)
         bar.update()
@@ -446,15 +502,6 @@ def format_table(summary: pd.DataFrame, group, metrics, digits: int = 4) -> pd.D
     return out
 
 # %% ../nbs/04_harness.ipynb #b27d8835
-def _git_commit() -> str:
-    # this package's folder (in a notebook, which has no __file__, the current one: nbs/ of the same repository)
-    here = Path(globals().get('__file__', '.')).resolve().parent
-    try:
-        sha = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=here, capture_output=True, text=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=no'], cwd=here, capture_output=True, text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError): return 'unknown'
-    return (sha + ('+dirty' if dirty else '')) if sha else 'unknown'
-
 def device_name(device) -> str:
     """A readable name of `device`: the GPU's model, or the CPU and its torch threads.
 
@@ -501,7 +548,7 @@ def write_results(out_dir: str | os.PathLike, name: str, runs: pd.DataFrame, sum
 
     `NAME.csv` (every run), `NAME_summary.csv`, `NAME_history.csv` (when the runs have histories), `NAME.json`
     (provenance and summary) and `NAME.png` (the figure): everything is rendered first, then each file is renamed into
-    place, so a failure leaves no partial result.
+    place, so a failure leaves no partial result. The files get the permissions of the user's umask (see `write_temp`).
 
     Parameters
     ----------
@@ -532,10 +579,7 @@ def write_results(out_dir: str | os.PathLike, name: str, runs: pd.DataFrame, sum
         buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=120, bbox_inches='tight'); payloads[f'{name}.png'] = buf.getvalue()
     tmps = {}
     try:
-        for fname, data in payloads.items():
-            fd, tmp = tempfile.mkstemp(dir=out, prefix=f'.{fname}', suffix='.tmp')
-            with os.fdopen(fd, 'wb') as f: f.write(data)
-            tmps[fname] = tmp
+        for fname, data in payloads.items(): tmps[fname] = write_temp(out, fname, data)
         for fname, tmp in tmps.items(): os.replace(tmp, out/fname)
     finally:
         for tmp in tmps.values(): Path(tmp).unlink(missing_ok=True)
@@ -626,12 +670,29 @@ def _check_resume_options(partial: Path, name: str, options: dict):
         raise ValueError(f'{partial} holds unfinished runs trained with {was}; these options differ: rerun with those, '
                          'or delete that folder to start over')
 
+def _check_out(out: Path):
+    "Refuse an output folder that is a file or cannot be created, before any work."
+    if out.exists() and not out.is_dir(): raise ValueError(f'out={str(out)!r} is a file, not a folder: choose another output folder')
+    try: partial_dir(out).mkdir(parents=True, exist_ok=True)
+    except OSError as e: raise ValueError(f'out={str(out)!r} cannot be written: {e.strerror or e}') from None
+    if not os.access(out, os.W_OK): raise ValueError(f'out={str(out)!r} cannot be written: permission denied')
+
+def _record_commits(partial: Path) -> dict:
+    "How many of the finished runs in `partial` each commit trained: a resumed experiment ran in several stretches."
+    commits = {}
+    for path in partial.glob('*.json'):
+        if path.name == 'options.json': continue
+        commit = json.loads(path.read_text()).get('commit') or 'not recorded'
+        commits[commit] = commits.get(commit, 0) + 1
+    return dict(sorted(commits.items()))
+
 def run_experiment(name: str, out: str | os.PathLike | None = None, seeds=3, device='auto', **options) -> tuple[pd.DataFrame, list[Path]]:
     """Run a registered experiment and write its results, resumably.
 
     The options are checked against the experiment's signature and the registered option checks before anything is
     written. Finished runs are kept in `OUT/.partial/` until every result file is in place, and resuming under other
-    options is refused.
+    options is refused. The provenance's `run_commits` counts the runs each commit trained: a run resumed in several
+    stretches names every stretch's code.
 
     Parameters
     ----------
@@ -654,8 +715,8 @@ def run_experiment(name: str, out: str | os.PathLike | None = None, seeds=3, dev
     Raises
     ------
     ValueError
-        If the experiment or an option is not known or not allowed, or `out` holds unfinished runs trained with other
-        options.
+        If the experiment or an option is not known or not allowed, `out` is a file or cannot be written, or `out` holds
+        unfinished runs trained with other options.
     """
     exp = get_experiment(name)
     params = inspect.signature(exp.run).parameters
@@ -668,6 +729,7 @@ def run_experiment(name: str, out: str | os.PathLike | None = None, seeds=3, dev
     seeds, dev = seeds_list(seeds), resolve_device(device)
     out = Path(out) if out is not None else Path('results')/name
     partial, fresh = partial_dir(out), not out.exists()
+    _check_out(out)
     bound = {k: v.default for k, v in params.items() if v.default is not inspect.Parameter.empty and k not in ('resume_dir', 'seeds', 'device')}
     _check_resume_options(partial, name, {**bound, **options})
     t0 = time.perf_counter()
@@ -680,7 +742,7 @@ def run_experiment(name: str, out: str | os.PathLike | None = None, seeds=3, dev
     fig = exp.plot(runs) if exp.plot else plot_accuracy(summary, exp.group, name, metric=accuracy)
     used = sorted(int(s) for s in runs['seed'].unique()) if 'seed' in runs else seeds  # an experiment may set its own (`runs`)
     meta = provenance(used, dev, experiment=name, options={**bound, **options}, wall_time_s=round(time.perf_counter() - t0, 2),
-                      data_note=runs.attrs.get('data_note', ''), grid=runs.attrs.get('grid'))
+                      data_note=runs.attrs.get('data_note', ''), grid=runs.attrs.get('grid'), run_commits=_record_commits(partial))
     files = write_results(out, name, runs, summary, meta, fig)
     shutil.rmtree(partial, ignore_errors=True)
     return format_table(summary, exp.group, exp.metrics), files

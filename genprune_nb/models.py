@@ -4,8 +4,9 @@
 
 # %% ../nbs/02_models.ipynb #72577472
 from __future__ import annotations
-import math
+import math, numbers
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
@@ -13,7 +14,7 @@ import torch
 from torch import nn
 from torch.nn.utils import parametrize
 
-from .core import check_int
+from .core import check_int, check_module, check_number
 
 # %% auto #0
 __all__ = ['KINDS', 'REGISTRY', 'Entry', 'Registry', 'register_activation', 'register_dropout', 'lecun_normal_', 'mlp',
@@ -76,7 +77,11 @@ class Registry:
         ------
         ValueError
             If `kind` or `init` is not one of the allowed values.
+        TypeError
+            If `name` is not a non-empty string or `make` is not callable.
         """
+        if not isinstance(name, str) or not name: raise TypeError(f'name must be a non-empty str, got {name!r}')
+        if not callable(make): raise TypeError(f'make must be a callable that returns an nn.Module, got {type(make).__name__}')
         if init not in ('default', 'lecun_normal'):
             raise ValueError(f"init={init!r} is not known; allowed values: default, lecun_normal")
         self._kind(kind)[name] = Entry(make, init, doc)
@@ -200,7 +205,13 @@ def lecun_normal_(linear: nn.Linear) -> nn.Linear:
     -------
     nn.Linear
         `linear`.
+
+    Raises
+    ------
+    TypeError
+        If `linear` is not an `nn.Linear`.
     """
+    check_module('linear', linear, 'lecun_normal_', nn.Linear)
     nn.init.normal_(linear.weight, 0., 1/math.sqrt(linear.in_features))
     if linear.bias is not None: nn.init.zeros_(linear.bias)
     return linear
@@ -249,10 +260,11 @@ def mlp(n_in: int, hidden=(512, 512), n_out: int = 10, act: str = 'relu', dropou
     >>> net(torch.randn(5, 64)).shape
     torch.Size([5, 10])
     """
-    check_int('n_in', n_in); check_int('n_out', n_out); check_int('pool_size', pool_size)
-    hidden = (hidden,) if isinstance(hidden, int) else tuple(hidden)
-    for h in hidden: check_int('hidden', h)
-    if not (isinstance(p, (int, float)) and 0 <= p < 1): raise ValueError(f'p must be in [0, 1), got {p!r}')
+    n_in, n_out, pool_size = check_int('n_in', n_in), check_int('n_out', n_out), check_int('pool_size', pool_size)
+    if isinstance(hidden, numbers.Integral): hidden = (hidden,)
+    if isinstance(hidden, str) or not isinstance(hidden, Iterable): raise ValueError(f'hidden must be an int or a sequence of ints, got {hidden!r}')
+    hidden = tuple(check_int('hidden', h) for h in hidden)
+    p = check_number('p', p, 0, 1, high_open=True)
     if dropout is None and p > 0: raise ValueError(f"p={p} needs a dropout name; allowed values: {', '.join(REGISTRY.names('dropout'))}")
     act_entry = REGISTRY('activation', act)
     drop_entry = REGISTRY('dropout', dropout) if dropout is not None else None
@@ -309,7 +321,13 @@ def count_parameters(model: nn.Module) -> tuple[int, int]:
     -------
     tuple of int
         `(nonzero, total)` over `effective_parameters(model)`.
+
+    Raises
+    ------
+    TypeError
+        If `model` is not an `nn.Module`.
     """
+    check_module('model', model, 'count_parameters')
     nonzero = total = 0
     with torch.no_grad():
         for _, t in effective_parameters(model):

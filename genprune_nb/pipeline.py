@@ -12,10 +12,11 @@ import pandas as pd
 import torch
 from torch import nn
 
+from .core import check_choice, check_fraction, check_int, check_module, check_number, resolve_device
 from .data import DataSplit
 from .fsa.estimators import FSAClassifier
 from .models import mlp
-from .prune.magnitude import magnitude_prune
+from .prune.magnitude import SCOPES, magnitude_prune
 from .prune.masks import apply_mask, prunable_parameters, sparsity_report
 from .training import fit
 
@@ -146,9 +147,14 @@ def prune_at_init(model: nn.Module, compression: float, scope: str = 'layer', fi
 
     Raises
     ------
+    TypeError
+        If `model` is not an `nn.Module`.
     ValueError
-        If `compression` is out of range or `first_layer_features` does not match the first layer's inputs.
+        If `compression` is out of range, `scope` not known, or `first_layer_features` does not match the first layer's
+        inputs.
     """
+    check_module('model', model, 'prune_at_init')
+    check_fraction('compression', compression, 'the fraction of weights kept'); check_choice('scope', scope, SCOPES)
     if first_layer_features is not None:
         _, first, name = prunable_parameters(model)[0]
         keep = torch.as_tensor(np.asarray(first_layer_features), dtype=torch.bool, device=getattr(first, name).device)
@@ -213,6 +219,13 @@ class FSAPrunedNet:
         self.drop_features, self.epochs, self.lr, self.batch_size = drop_features, epochs, lr, batch_size
         self.fsa_params, self.device, self.seed = fsa_params, device, seed
 
+    def _check_params(self):
+        "The pipeline's own parameters, before any work (`fit` and the search check theirs again, with the same messages)."
+        check_number('tolerance', self.tolerance, 0); check_int('cv', self.cv, 2); check_choice('scope', self.scope, SCOPES)
+        check_int('epochs', self.epochs); check_int('batch_size', self.batch_size); check_int('seed', self.seed, 0)
+        check_number('lr', self.lr, 0, low_open=True, kind='a finite number'); resolve_device(self.device)
+        _check_compressions(self.compressions)
+
     def fit(self, data: DataSplit, compression: float | None = None) -> 'FSAPrunedNet':
         """Run the pipeline on `data`; the search sees only the training split.
 
@@ -227,7 +240,20 @@ class FSAPrunedNet:
         -------
         FSAPrunedNet
             `self`, fitted.
+
+        Raises
+        ------
+        TypeError
+            If `data` is not a `DataSplit`.
+        ValueError
+            Before any work, if `compression` or a parameter of the pipeline is out of range or not known (the network is
+            built first, so a bad `hidden` or `act` fails at once too).
         """
+        if not isinstance(data, DataSplit): raise TypeError(f'FSAPrunedNet.fit: data must be a DataSplit, got {type(data).__name__}')
+        if compression is not None: compression = check_fraction('compression', compression, 'the fraction of weights kept')
+        self._check_params()
+        torch.manual_seed(self.seed)  # the network is initialized here, before the search: FSA draws from its own generator
+        model = mlp(data.n_features, self.hidden, data.n_classes, act=self.act)
         X, y, X_test, y_test = data.numpy()
         t0 = time.perf_counter()
         if compression is None:
@@ -237,8 +263,6 @@ class FSAPrunedNet:
         fsa = _fsa(compression, self.seed, self.fsa_params).fit(X, y)
         self.fsa_ = fsa
         self.search_seconds_ = time.perf_counter() - t0
-        torch.manual_seed(self.seed)
-        model = mlp(data.n_features, self.hidden, data.n_classes, act=self.act)
         prune_at_init(model, compression, self.scope, fsa.support_ if self.drop_features else None)
         res = fit(model, data, self.epochs, lr=self.lr, batch_size=self.batch_size, seed=self.seed, device=self.device, progress=False)
         self.model_, self.history_ = res.model, res.history

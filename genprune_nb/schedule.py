@@ -6,6 +6,8 @@
 from __future__ import annotations
 import numbers
 
+from .core import check_number
+
 # %% auto #0
 __all__ = ['annealing_schedule']
 
@@ -52,6 +54,6 @@ def annealing_schedule(M: int, k: int, epoch: int, n_epochs: int, mu: float) -> 
     if not 0 <= k <= M: raise ValueError(f'k must be in [0, M={M}], got {k}')
     if n_epochs < 1: raise ValueError(f'n_epochs must be >= 1, got {n_epochs}')
     if not 0 <= epoch <= n_epochs: raise ValueError(f'epoch must be in [0, n_epochs={n_epochs}], got {epoch}')
-    if not mu >= 0: raise ValueError(f'mu must be >= 0, got {mu}')
+    check_number('mu', mu, 0)
     if epoch == 0: return M
     return k + int((M - k)*max(0., (n_epochs - 2*epoch)/(2*epoch*mu + n_epochs)))

@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_training.ipynb #c9a2925c
 from __future__ import annotations
-import io, os, time
+import io, math, os, time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
-from .core import atomic_write, check_int, resolve_device
+from .core import atomic_write, check_int, check_module, check_number, check_tensor, forward_checked, resolve_device
 from .data import DataSplit
 from .models import count_parameters
 
@@ -53,12 +53,22 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int
     -------
     tuple of float
         `(loss, accuracy)`.
+
+    Raises
+    ------
+    TypeError
+        If `model` is not a module or `x`, `y` are not tensors.
+    ValueError
+        If `x` and `y` differ in length or are empty, `batch_size` is not a positive integer, or the model cannot take `x`.
     """
+    check_module('model', model, 'evaluate'); check_tensor('x', x, 'evaluate'); check_tensor('y', y, 'evaluate')
+    batch_size = check_int('batch_size', batch_size)
+    if len(x) != len(y) or len(y) == 0: raise ValueError(f'evaluate: x and y must hold the same number (>= 1) of samples, got {len(x)} and {len(y)}')
     was_training = model.training
     model.eval()
     loss_sum, correct = torch.zeros((), device=x.device), torch.zeros((), device=x.device, dtype=torch.long)
     for i in range(0, len(y), batch_size):
-        logits = model(x[i:i+batch_size])
+        logits = forward_checked(model, x[i:i+batch_size], 'evaluate: x')
         loss_sum += F.cross_entropy(logits, y[i:i+batch_size], reduction='sum')
         correct += (logits.argmax(1) == y[i:i+batch_size]).sum()
     model.train(was_training)
@@ -233,11 +243,56 @@ def summarize(history: pd.DataFrame, **extra) -> dict:
                 train_time=float(history.train_time.sum()), nonzero_params=int(last.nonzero_params),
                 total_params=int(last.total_params), epochs=int(last.epoch), **extra)
 
-def _validate(epochs, lr, batch_size, optimizer, compile=False):
-    check_int('epochs', epochs); check_int('batch_size', batch_size)
-    if not lr > 0: raise ValueError(f'lr must be > 0, got {lr!r}')
+_HOOKS = ('before_fit', 'after_epoch', 'after_fit', 'state_dict', 'load_state_dict')
+
+def _validate(epochs, lr, batch_size, optimizer, compile=False, weight_decay=0., seed=0, callbacks=(), progress=None,
+              eval_batch_size=1):
+    "Every plain argument of `fit`, before any work: the numbers as Python numbers, the callbacks as a list."
+    epochs, batch_size, eval_batch_size = (check_int(n, v) for n, v in
+                                           (('epochs', epochs), ('batch_size', batch_size), ('eval_batch_size', eval_batch_size)))
+    lr = check_number('lr', lr, 0, low_open=True, kind='a finite number')
+    weight_decay, seed = check_number('weight_decay', weight_decay, 0), check_int('seed', seed, 0)
     _check_optimizer(optimizer)
     if not isinstance(compile, (bool, dict)): raise ValueError(f'compile must be True, False or a dict of torch.compile options, got {compile!r}')
+    if progress is not None and not isinstance(progress, bool): raise ValueError(f'progress must be True, False or None, got {progress!r}')
+    if isinstance(callbacks, Callback) or not isinstance(callbacks, (list, tuple)):
+        raise TypeError(f'callbacks must be a list or tuple of Callback objects, got {type(callbacks).__name__}')
+    for cb in callbacks:
+        missing = [h for h in _HOOKS if not callable(getattr(cb, h, None))]
+        if missing: raise TypeError(f"callbacks: {type(cb).__name__} lacks the hooks {', '.join(missing)}; subclass genprune_nb.Callback")
+    return epochs, lr, batch_size, weight_decay, seed, list(callbacks), eval_batch_size
+
+def _check_model_and_data(model, data, dev):
+    "The model takes the data's inputs and gives a logit per class: checked on two samples before training."
+    probe = data.x_train[:2]
+    was_training = model.training; model.eval()
+    with torch.no_grad(): out = forward_checked(model, probe, "fit: model does not take data's inputs: a batch")
+    model.train(was_training)
+    if out.dim() != 2 or out.shape[1] < data.n_classes:
+        raise ValueError(f'fit: model must give one logit per class, a (batch, n_classes) output with n_classes >= '
+                         f"data's n_classes={data.n_classes}; it gives shape {tuple(out.shape)}")
+
+def _check_writable(checkpoint):
+    "A checkpoint that could not be saved would be found only after an epoch of training: check the folder first."
+    path = Path(checkpoint)
+    try: path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e: raise ValueError(f'checkpoint={str(path)!r} cannot be written: {e.strerror or e}') from None
+    if path.is_dir() or not os.access(path.parent, os.W_OK):
+        raise ValueError(f"checkpoint={str(path)!r} cannot be written: {'it is a folder' if path.is_dir() else 'permission denied'}")
+
+def _load_checkpoint(path, model, opt, callbacks, batch_order, dev) -> dict:
+    "Restore a run from its checkpoint; a file that is not this run's checkpoint is one clear error naming it."
+    try:
+        ck = torch.load(path, map_location=dev, weights_only=True)
+        model.load_state_dict(ck['model']); opt.load_state_dict(ck['optimizer'])
+        for cb, s in zip(callbacks, ck['callbacks']): cb.load_state_dict(s)
+        torch.set_rng_state(ck['cpu_rng']); batch_order.set_state(ck['batch_rng'].to(batch_order.get_state().device))
+        if dev.type == 'cuda' and ck.get('cuda_rng') is not None: torch.cuda.set_rng_state(ck['cuda_rng'], dev)
+        return ck
+    except Exception as e:  # unpickling, a torn zip, another architecture: all mean this file is not this run's
+        reason = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise ValueError(f'checkpoint {path} cannot resume this run ({reason}): it is damaged or belongs to another '
+                         f'model or run. Delete it to train from scratch: rm {path}') from e
 
 # %% ../nbs/03_training.ipynb #45e4de7f
 def fit(model: nn.Module, data: DataSplit, epochs: int, lr: float = 1e-3, batch_size: int = 128, optimizer: str = 'adam',
@@ -287,9 +342,15 @@ def fit(model: nn.Module, data: DataSplit, epochs: int, lr: float = 1e-3, batch_
 
     Raises
     ------
+    TypeError
+        If `model` is not a module, `data` not a `DataSplit`, or `callbacks` not a list of objects with `Callback`'s hooks.
     ValueError
-        If a size is not a positive integer, `lr` is not positive, `optimizer` or `device` is not known, or `compile`
-        is neither a bool nor a dict.
+        Before any training: if a size is not a positive integer, `lr` is not a finite positive number, `weight_decay`
+        is negative, `seed` is not an integer >= 0, `optimizer` or `device` is not known, `compile` is neither a bool nor
+        a dict, the model cannot take the data's inputs or gives fewer outputs than there are classes, `checkpoint`
+        cannot be written, or it exists but is not this run's checkpoint (the message says to delete it).
+    FloatingPointError
+        If the training loss becomes NaN or infinite (a too large `lr`); the checkpoint keeps the last finite epoch.
 
     Examples
     --------
@@ -298,20 +359,21 @@ def fit(model: nn.Module, data: DataSplit, epochs: int, lr: float = 1e-3, batch_
     >>> result.summary['final_test_acc'] > 0.9
     True
     """
-    _validate(epochs, lr, batch_size, optimizer, compile)
+    epochs, lr, batch_size, weight_decay, seed, callbacks, eval_batch_size = _validate(
+        epochs, lr, batch_size, optimizer, compile, weight_decay, seed, callbacks, progress, eval_batch_size)
+    check_module('model', model, 'fit')
+    if not isinstance(data, DataSplit): raise TypeError(f'fit: data must be a DataSplit, got {type(data).__name__}')
     dev = resolve_device(device)
     model.to(dev); data = data.to(dev)
+    _check_model_and_data(model, data, dev)
+    if checkpoint is not None: _check_writable(checkpoint)
     seed_everything(seed)
     batch_order = torch.Generator(device=dev).manual_seed(seed)
     state = FitState(model, None, 0, epochs, [])
     for cb in callbacks: cb.before_fit(state)  # may add masks, so it runs before the optimizer sees the parameters
     state.optimizer = opt = make_optimizer(optimizer, model.parameters(), lr, weight_decay)
     if checkpoint is not None and Path(checkpoint).exists():
-        ck = torch.load(checkpoint, map_location=dev, weights_only=True)
-        model.load_state_dict(ck['model']); opt.load_state_dict(ck['optimizer'])
-        for cb, s in zip(callbacks, ck['callbacks']): cb.load_state_dict(s)
-        torch.set_rng_state(ck['cpu_rng']); batch_order.set_state(ck['batch_rng'].to(batch_order.get_state().device))
-        if dev.type == 'cuda' and ck.get('cuda_rng') is not None: torch.cuda.set_rng_state(ck['cuda_rng'], dev)
+        ck = _load_checkpoint(checkpoint, model, opt, callbacks, batch_order, dev)
         state.history, state.epoch = ck['history'], ck['epoch']
     x, y, n = data.x_train, data.y_train, len(data.y_train)
     # Training batches may run through torch.compile (it fuses element-wise work); `model` itself stays what is
@@ -336,6 +398,9 @@ def fit(model: nn.Module, data: DataSplit, epochs: int, lr: float = 1e-3, batch_
         for cb in callbacks: cb.after_epoch(state)
         t1 = time.perf_counter()
         train_loss, train_acc = evaluate(model, x, y, eval_batch_size)
+        if not math.isfinite(train_loss):  # NaN and inf poison every later epoch: stop before they reach the checkpoint
+            raise FloatingPointError(f'fit: the training loss is {train_loss} after epoch {epoch}: training diverged; '
+                                     f'lower lr (lr={lr:g}) or check the model and the data')
         test_loss, test_acc = evaluate(model, data.x_test, data.y_test, eval_batch_size)
         nonzero, total = count_parameters(model)
         state.history.append(dict(epoch=epoch, train_loss=train_loss, train_acc=train_acc, test_loss=test_loss,

@@ -21,7 +21,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..core import check_int
-from .solver import anneal_linear, check_options
+from .solver import anneal_linear, check_options, mean_and_scale
 
 # %% auto #0
 __all__ = ['FSAClassifier', 'FSARegressor', 'ExactlyK']
@@ -175,17 +175,20 @@ class FSAClassifier(ClassifierMixin, _FSABase):
         Raises
         ------
         ValueError
-            If a hyper-parameter is out of range, X has NaN or infinite values, fewer than 2 samples or classes, no varying
-            feature, fewer varying features than k, or the loss diverges (with a fixed `lr`).
+            If a hyper-parameter is out of range, `class_weight` gives a class a negative or non-finite weight or all
+            classes 0, X has NaN or infinite values, fewer than 2 samples or classes, no varying feature, fewer varying
+            features than k, or the loss diverges (with a fixed `lr`).
         """
         X, y = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)
         self.classes_, y_idx = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2: raise ValueError(f'FSAClassifier needs at least 2 classes; y has 1 class: {self.classes_[0]}')
         k = self._check_params(X)
+        weight = compute_sample_weight(self.class_weight, y)
+        if not (np.isfinite(weight).all() and (weight >= 0).all() and weight.sum() > 0):  # would anti-fit, or fit nothing
+            raise ValueError(f'class_weight must give each class a finite weight >= 0, and some class a weight > 0; got {self.class_weight!r}')
         self.loss_, self.shrinkage_, self.validation_scores_ = (self._choose_loss(X, y) if self.loss == 'auto'
                                                                 else (self.loss, self.shrinkage, {}))
-        weight = compute_sample_weight(self.class_weight, y)
         labels = torch.as_tensor(y_idx, dtype=torch.long)
         if len(self.classes_) == 2: target, n_out = (2.*labels - 1).unsqueeze(1), 1
         elif self.loss_ == 'lorenz': target, n_out = 2.*F.one_hot(labels, len(self.classes_)) - 1, len(self.classes_)
@@ -348,7 +351,7 @@ class FSARegressor(RegressorMixin, _FSABase):
         """
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
         k = self._check_params(X)
-        y_mean, y_scale = y.mean(), (y.std() or 1.)
+        y_mean, y_scale = mean_and_scale(y)  # y near 1e200 would overflow y.std()
         target = torch.as_tensor((y - y_mean)/y_scale, dtype=torch.float32).unsqueeze(1)
         self.loss_, self.shrinkage_ = self.loss, self.shrinkage
         self._anneal(X, target, np.ones(len(y)), 1, 'squared', k, self.shrinkage)

@@ -16,7 +16,7 @@ from ..core import check_choice, check_int, check_number, resolve_device
 from ..schedule import annealing_schedule
 
 # %% auto #0
-__all__ = ['LOSSES', 'lorenz_loss', 'check_options', 'FSAPath', 'anneal_linear']
+__all__ = ['LOSSES', 'lorenz_loss', 'check_options', 'FSAPath', 'mean_and_scale', 'anneal_linear']
 
 # %% ../../nbs/09_fsa_solver.ipynb #989a6f68
 def lorenz_loss(u: torch.Tensor) -> torch.Tensor:
@@ -130,6 +130,30 @@ class FSAPath:
     loss_curve: list[float]
     n_selected_curve: list[int]
 
+def mean_and_scale(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The mean and standard deviation of each column of `a` (of `a` itself when 1-d), at any scale of its values.
+
+    Squares of values beyond about 1e154 overflow float64 and those below about 1e-154 lose their digits, so a column
+    that large or that small is measured in units of its largest magnitude (features in 1e300 or 1e-300 then select as
+    they do at 1); other columns are measured directly, bit for bit as `a.mean(0)` and `a.std(0)`.
+
+    Parameters
+    ----------
+    a : numpy.ndarray
+        Finite float64 values, `(n_samples,)` or `(n_samples, n_columns)`.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The means and the standard deviations; a constant column's standard deviation is 1, so dividing by it is safe.
+    """
+    peak = np.abs(a).max(0)
+    if np.any((peak > 1e150) | ((peak > 0) & (peak < 1e-150))):
+        unit = np.where(peak > 0, peak, 1.)
+        mean, std = (a/unit).mean(0)*unit, (a/unit).std(0)*unit
+    else: mean, std = a.mean(0), a.std(0)
+    return mean, np.where(std > 0, std, 1.)
+
 def anneal_linear(X: np.ndarray, target: torch.Tensor, weight: np.ndarray, n_out: int, loss: str, k: int, shrinkage: float = 0.1, *,
                   n_iter: int = 800, mu: float = 30., lr='auto', momentum: float = 0.9, warmup: int = 30, tol: float = 1e-4,
                   fit_intercept: bool = True, batch_size: int | None = None, device='cpu', random_state=None) -> FSAPath:
@@ -196,8 +220,7 @@ def anneal_linear(X: np.ndarray, target: torch.Tensor, weight: np.ndarray, n_out
     check_int('k', k, 1)
     if k > X.shape[1]: raise ValueError(f'k={k} exceeds the number of features, {X.shape[1]}')
     dev = resolve_device(device)
-    mean, scale = X.mean(0), X.std(0)
-    scale[scale == 0] = 1.
+    mean, scale = mean_and_scale(X)
     # Features are rows of `xt`, so dropping features is a contiguous row gather. Removed features are first only
     # masked (their coefficients held at 0); the rows are compacted once a tenth of them are dead, so the early
     # iterations, which remove a few features each, do not copy the data every time.

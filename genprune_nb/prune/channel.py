@@ -10,8 +10,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..core import check_weights
-from .masks import apply_mask, remove_masks
+from ..core import check_module, check_weights
+from .masks import apply_mask, check_tensor_name, remove_masks
 
 # %% auto #0
 __all__ = ['channel_mask', 'channel_unstructured', 'semi_structured_unavailable', 'to_semi_structured']
@@ -40,9 +40,10 @@ def channel_mask(w: torch.Tensor, pool_size: int, keep: int = 1) -> torch.Tensor
     Raises
     ------
     ValueError
-        If `pool_size` or `keep` is not a positive integer, `keep` exceeds `pool_size`, or `w` is empty or not finite.
+        If `pool_size` or `keep` is not a positive integer, `keep` exceeds `pool_size`, or `w` is 0-d, empty or not
+        finite.
     TypeError
-        If `w` is not floating point.
+        If `w` is not a floating-point tensor.
 
     Examples
     --------
@@ -53,6 +54,7 @@ def channel_mask(w: torch.Tensor, pool_size: int, keep: int = 1) -> torch.Tensor
         if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1: raise ValueError(f'{name} must be an integer >= 1, got {v!r}')
     if keep > pool_size: raise ValueError(f'keep={keep} must be <= pool_size={pool_size}')
     check_weights(w, 'channel_mask')
+    if w.dim() == 0: raise ValueError('channel_mask: w must have a dimension of output units, got a 0-d tensor')
     rows = w.detach().reshape(w.shape[0], -1).abs().float()
     n_out, fan_in = rows.shape
     n_pools = -(-fan_in//pool_size)
@@ -81,8 +83,15 @@ def channel_unstructured(module: nn.Module, name: str = 'weight', pool_size: int
     -------
     nn.Module
         `module`.
+
+    Raises
+    ------
+    TypeError
+        If `module` is not an `nn.Module`.
+    ValueError
+        If `name` is not a tensor of `module`, or as `channel_mask`.
     """
-    return apply_mask(module, name, channel_mask(getattr(module, name), pool_size, keep))
+    return apply_mask(module, name, channel_mask(check_tensor_name(module, name, 'channel_unstructured'), pool_size, keep))
 
 # %% ../../nbs/15_channel_pruning.ipynb #e58863b7
 def semi_structured_unavailable() -> str | None:
@@ -117,9 +126,12 @@ def to_semi_structured(model: nn.Module) -> nn.Module:
 
     Raises
     ------
+    TypeError
+        If `model` is not an `nn.Module`.
     RuntimeError
         If 2:4 sparsity cannot run here (see `semi_structured_unavailable`).
     """
+    check_module('model', model, 'to_semi_structured')
     why = semi_structured_unavailable()
     if why: raise RuntimeError(why)
     remove_masks(model)

@@ -9,7 +9,7 @@ import copy, math
 import torch
 from torch import fx, nn
 
-from ..core import check_fraction
+from ..core import check_fraction, check_module, check_tensor, forward_checked
 from .masks import POOL_KINDS, PRUNABLE, layer_kind, remove_masks
 
 # %% auto #0
@@ -144,7 +144,7 @@ def _output_shapes(model: nn.Module, chain, example_input) -> dict[str, torch.Si
     for name, m in chain:
         if name in named:
             hooks.append(m.register_forward_hook(lambda mod, i, o, name=name: shapes.__setitem__(name, o.shape)))
-    try: model(example_input[:1])
+    try: forward_checked(model, example_input[:1], 'compact: example_input[:1]')
     finally:
         for h in hooks: h.remove()
     return shapes
@@ -176,8 +176,10 @@ def compact(model: nn.Module, example_input: torch.Tensor) -> nn.Module:
 
     Raises
     ------
+    TypeError
+        If `model` is not an `nn.Module` or `example_input` not a tensor.
     ValueError
-        If the graph is not a chain (a residual add, a concat, a branch), a module between two layers has no registered
+        If the model cannot take `example_input`, the graph is not a chain (a residual add, a concat, a branch), a module between two layers has no registered
         kind, or a zero-padded constant channel cannot be removed exactly (it then stays; this is not an error).
 
     Examples
@@ -187,6 +189,7 @@ def compact(model: nn.Module, example_input: torch.Tensor) -> nn.Module:
     >>> [m.out_features for m in small.modules() if isinstance(m, nn.Linear)]
     [16, 8, 10]
     """
+    check_module('model', model, 'compact'); check_tensor('example_input', example_input, 'compact')
     small = _plain_copy(model)
     training = model.training; small.eval()
     chain = _chain(small)
@@ -203,9 +206,15 @@ class SparseLinear(nn.Module):
     ----------
     linear : nn.Linear
         The layer to convert (its masks baked in); its weight and bias become buffers.
+
+    Raises
+    ------
+    TypeError
+        If `linear` is not an `nn.Linear`.
     """
     def __init__(self, linear: nn.Linear):
         super().__init__()
+        check_module('linear', linear, 'SparseLinear', nn.Linear)
         w = linear.weight.detach()
         self.in_features, self.out_features = linear.in_features, linear.out_features
         self.density = float(torch.count_nonzero(w))/w.numel()
@@ -254,9 +263,12 @@ def to_sparse(model: nn.Module, max_density: float = 0.1) -> nn.Module:
 
     Raises
     ------
+    TypeError
+        If `model` is not an `nn.Module`.
     ValueError
         If `max_density` is not in (0, 1].
     """
+    check_module('model', model, 'to_sparse')
     check_fraction('max_density', max_density, 'the largest fraction of nonzero weights to store sparse')
     plain = _plain_copy(model).eval()
     dense = lambda m: float(torch.count_nonzero(m.weight))/m.weight.numel()

@@ -9,7 +9,7 @@ import numbers
 import torch
 from torch import nn
 
-from ..core import check_fraction
+from ..core import check_fraction, check_int, check_module, check_number
 from .masks import POOL_KINDS, PRUNABLE, _pruning_mask, apply_mask, get_mask, layer_kind, prunable_parameters, remove_masks
 from ..schedule import annealing_schedule
 from ..training import Callback, FitState
@@ -236,8 +236,18 @@ def prune_units_global(targets, n_keep: int, pools=None) -> None:
         _mask_units(m, chunk.repeat_interleave(pool))
 
 # %% ../../nbs/12_annealed_pruning.ipynb #e74b9c26
-def _check_compression(compression):
-    check_fraction('compression', compression, 'the fraction of weights kept')
+def _check_compression(compression) -> float:
+    return check_fraction('compression', compression, 'the fraction of weights kept')
+
+def _check_finite(targets, what: str, units: bool):
+    "Magnitudes rank nothing when a weight is NaN, and a mask cannot hide it (NaN·0 is NaN): refuse, naming the tensor."
+    for qn, m, t in targets:
+        for name in (t, 'bias') if units else (t,):  # a unit's mask covers its bias too
+            w = getattr(m, name, None)
+            if w is not None and not bool(torch.isfinite(w).all()):
+                full = qn if name == t else qn.rpartition('.')[0] + '.bias'
+                raise ValueError(f'{what}: {full} holds {int((~torch.isfinite(w)).sum())} NaN or infinite values, which a magnitude '
+                                 'cannot rank and a mask cannot remove (NaN·0 is NaN); the training diverged or the weights were loaded wrong')
 
 SCOPES = ('layer', 'global')
 
@@ -270,8 +280,11 @@ class AnnealedPruning(Callback):
 
     Raises
     ------
+    TypeError
+        If `model` is not an `nn.Module`.
     ValueError
         If an argument is out of range or not known, or a layer's units are not a multiple of the pool size after it.
+        `step` raises it too when a pruned tensor holds NaN or infinite values, naming the tensor.
 
     Examples
     --------
@@ -283,9 +296,8 @@ class AnnealedPruning(Callback):
     """
     def __init__(self, model: nn.Module, compression: float, n_epochs: int, mu: float = 10., scope: str = 'layer',
                  parameters=None, include_bias: bool = False, granularity: str = 'weight'):
-        _check_compression(compression)
-        if isinstance(n_epochs, bool) or not isinstance(n_epochs, numbers.Integral) or n_epochs < 1: raise ValueError(f'n_epochs must be an integer >= 1, got {n_epochs!r}')
-        if not (isinstance(mu, numbers.Real) and mu >= 0): raise ValueError(f'mu must be >= 0, got {mu!r}')
+        check_module('model', model, 'AnnealedPruning')
+        compression, n_epochs, mu = _check_compression(compression), check_int('n_epochs', n_epochs), check_number('mu', mu, 0)
         if scope not in SCOPES: raise ValueError(f"scope={scope!r} is not known; allowed values: {', '.join(SCOPES)}")
         if granularity not in GRANULARITIES: raise ValueError(f"granularity={granularity!r} is not known; allowed values: {', '.join(GRANULARITIES)}")
         if granularity == 'unit' and include_bias: raise ValueError("include_bias does not apply to granularity='unit': a pruned unit's bias is always masked")
@@ -335,10 +347,11 @@ class AnnealedPruning(Callback):
         Raises
         ------
         ValueError
-            If `epoch` is out of range.
+            If `epoch` is out of range, or a pruned tensor holds NaN or infinite values.
         """
-        epoch = self.epoch + 1 if epoch is None else epoch
+        epoch = self.epoch + 1 if epoch is None else check_int('epoch', epoch)
         if not 1 <= epoch <= self.n_epochs: raise ValueError(f'epoch must be in [1, n_epochs={self.n_epochs}], got {epoch}')
+        _check_finite(self.targets, 'AnnealedPruning', self.granularity == 'unit')
         kept = self.kept(epoch)
         if self.granularity == 'unit': (prune_units_layerwise if self.scope == 'layer' else prune_units_global)(self.targets, kept, self.pools)
         else: (prune_layerwise if self.scope == 'layer' else prune_global)(self.targets, kept)
@@ -373,8 +386,16 @@ class AnnealedPruning(Callback):
         ----------
         state : dict
             What `state_dict` returned.
+
+        Raises
+        ------
+        ValueError
+            If `state` is not such a dict, with an epoch in [0, n_epochs].
         """
-        self.epoch = int(state['epoch'])
+        epoch = state.get('epoch') if isinstance(state, dict) else None
+        if isinstance(epoch, bool) or not isinstance(epoch, numbers.Integral) or not 0 <= epoch <= self.n_epochs:
+            raise ValueError(f"state must be what state_dict returned, {{'epoch': 0..n_epochs={self.n_epochs}}}, got {state!r}")
+        self.epoch = int(epoch)
     def remove(self) -> nn.Module:
         """Bake the masks into the weights (see `remove_masks`).
 
@@ -414,8 +435,10 @@ def magnitude_prune(model: nn.Module, compression: float, scope: str = 'layer', 
 
     Raises
     ------
+    TypeError
+        If `model` is not an `nn.Module`.
     ValueError
-        As `AnnealedPruning`.
+        As `AnnealedPruning`, a pruned tensor holding NaN or infinite values included.
 
     Examples
     --------

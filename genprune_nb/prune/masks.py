@@ -11,13 +11,13 @@ from torch import nn
 from torch.nn.utils import parametrize
 
 from ..activations import SERLU, ChannelOut, Maxout
-from ..core import check_choice
+from ..core import check_choice, check_module, check_tensor, forward_checked
 from ..dropout import ShiftDropout
 from ..models import effective_parameters
 
 # %% auto #0
-__all__ = ['PRUNABLE', 'LAYER_KIND_NAMES', 'POOL_KINDS', 'LAYER_KINDS', 'PruningMask', 'get_mask', 'apply_mask', 'remove_masks',
-           'prunable_parameters', 'register_layer_kind', 'layer_kind', 'sparsity_report']
+__all__ = ['PRUNABLE', 'LAYER_KIND_NAMES', 'POOL_KINDS', 'LAYER_KINDS', 'PruningMask', 'check_tensor_name', 'get_mask',
+           'apply_mask', 'remove_masks', 'prunable_parameters', 'register_layer_kind', 'layer_kind', 'sparsity_report']
 
 # %% ../../nbs/11_masks.ipynb #f20cc118
 class _MaskForward(torch.autograd.Function):
@@ -69,6 +69,37 @@ class PruningMask(nn.Module):
         """
         return f'density={float(self.mask.float().mean()):.4f}'
 
+def check_tensor_name(module: nn.Module, name: str, what: str) -> torch.Tensor:
+    """`module.<name>`, checked to be a tensor of the module.
+
+    Parameters
+    ----------
+    module : nn.Module
+        The module.
+    name : str
+        A tensor's name in it, e.g. 'weight'.
+    what : str
+        The function that asks, for the message.
+
+    Returns
+    -------
+    torch.Tensor
+        The tensor, as the forward pass sees it.
+
+    Raises
+    ------
+    TypeError
+        If `module` is not an `nn.Module`.
+    ValueError
+        If `name` is not the name of a tensor of `module`; the message lists those that are.
+    """
+    check_module('module', module, what)
+    value = getattr(module, name, None) if isinstance(name, str) else None
+    if not isinstance(value, torch.Tensor):
+        names = sorted({n.split('.')[-1] for n, _ in module.named_parameters(recurse=False)} | set(getattr(module, 'parametrizations', {})))
+        raise ValueError(f"{what}: name={name!r} is not a tensor of {type(module).__name__}; allowed values: {', '.join(names) or 'none'}")
+    return value
+
 def _pruning_mask(module: nn.Module, name: str) -> PruningMask | None:
     if not parametrize.is_parametrized(module, name): return None
     return next((p for p in module.parametrizations[name] if isinstance(p, PruningMask)), None)
@@ -87,7 +118,15 @@ def get_mask(module: nn.Module, name: str = 'weight') -> torch.Tensor | None:
     -------
     torch.Tensor or None
         A view of the `PruningMask` buffer with the tensor's shape (write through `apply_mask`, not into the view).
+
+    Raises
+    ------
+    TypeError
+        If `module` is not an `nn.Module`.
+    ValueError
+        If `name` is not a tensor of `module`.
     """
+    check_tensor_name(module, name, 'get_mask')
     p = _pruning_mask(module, name)
     return None if p is None else p.mask.expand(module.parametrizations[name].original.shape)
 
@@ -114,8 +153,11 @@ def apply_mask(module: nn.Module, name: str, mask: torch.Tensor) -> nn.Module:
 
     Raises
     ------
+    TypeError
+        If `module` is not an `nn.Module` or `mask` not a tensor.
     ValueError
-        If `mask` does not broadcast to the tensor.
+        If `name` is not a tensor of `module`, or `mask` holds values other than 0 and 1 or does not broadcast to the
+        tensor.
 
     Examples
     --------
@@ -124,10 +166,12 @@ def apply_mask(module: nn.Module, name: str, mask: torch.Tensor) -> nn.Module:
     >>> lin.weight[1].abs().sum().item()
     0.0
     """
-    current = getattr(module, name)
+    current = check_tensor_name(module, name, 'apply_mask')
+    check_tensor('mask', mask, 'apply_mask')
+    if not bool(((mask == 0) | (mask == 1)).all()): raise ValueError('apply_mask: mask must hold only 0 and 1 (or False and True)')
     try: fits = torch.broadcast_shapes(mask.shape, current.shape) == current.shape
     except RuntimeError: fits = False
-    if not fits: raise ValueError(f'mask shape {tuple(mask.shape)} does not broadcast to {name} {tuple(current.shape)}')
+    if not fits: raise ValueError(f'apply_mask: mask shape {tuple(mask.shape)} does not broadcast to {name} {tuple(current.shape)}')
     mask, existing = mask.to(current.device, current.dtype), _pruning_mask(module, name)
     if existing is None: parametrize.register_parametrization(module, name, PruningMask(mask))
     elif existing.mask.shape == mask.shape: existing.mask.copy_(mask)
@@ -164,7 +208,13 @@ def remove_masks(model: nn.Module) -> nn.Module:
     -------
     nn.Module
         `model`, with no parametrization left.
+
+    Raises
+    ------
+    TypeError
+        If `model` is not an `nn.Module`.
     """
+    check_module('model', model, 'remove_masks')
     for module in list(model.modules()):
         if parametrize.is_parametrized(module): _bake(module)
     return model
@@ -301,9 +351,13 @@ def sparsity_report(model: nn.Module, example_input: torch.Tensor | None = None)
 
     Raises
     ------
+    TypeError
+        If `model` is not an `nn.Module` or `example_input` not a tensor.
     ValueError
-        If `example_input` is needed and missing.
+        If `example_input` is needed and missing, or the model cannot take it.
     """
+    check_module('model', model, 'sparsity_report')
+    if example_input is not None: check_tensor('example_input', example_input, 'sparsity_report')
     layers = [(n, m) for n, m in model.named_modules() if isinstance(m, PRUNABLE)]
     if example_input is None:
         first = layers[0][1]
@@ -312,7 +366,7 @@ def sparsity_report(model: nn.Module, example_input: torch.Tensor | None = None)
     positions = {}
     hooks = [m.register_forward_hook(lambda mod, i, o, name=n: positions.__setitem__(name, o[0, 0].numel())) for n, m in layers]
     was_training = model.training; model.eval()
-    try: model(example_input[:1])
+    try: forward_checked(model, example_input[:1], 'sparsity_report: example_input[:1]')
     finally:
         for h in hooks: h.remove()
         model.train(was_training)

@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from ..core import check_weights
-from .masks import apply_mask
+from .masks import apply_mask, check_tensor_name
 
 # %% auto #0
 __all__ = ['MAX_BINS', 'tetris_mask', 'tetris_unstructured', 'tetris_histogram']
@@ -24,6 +24,11 @@ def _pieces(flat: torch.Tensor) -> list[tuple[int, torch.Tensor]]:
     "(offset, view) pairs covering `flat`: `_CHUNK` weights each on CPU, the whole tensor on a GPU (its caching allocator makes one pass cheapest)."
     step = _CHUNK if flat.device.type == 'cpu' else flat.numel()
     return [(s, flat[s:s + step]) for s in range(0, flat.numel(), step)]
+
+def _in_range(flat: torch.Tensor, lo: float, hi: float):
+    "Weights near float32's limit scaled by 2**-4, exactly (a power of two), so that hi - lo cannot overflow: bins are scale-free."
+    if max(-lo, hi) < 2.**126: return flat, lo, hi
+    return flat*2.**-4, lo*2.**-4, hi*2.**-4
 
 def _positions(x: torch.Tensor, lo, hi, n_bins: int):
     "Position u of each weight on the bin axis [0, n_bins] and its bin floor(u), both float32."
@@ -111,7 +116,7 @@ def tetris_mask(w: torch.Tensor, n_bins: int) -> torch.Tensor:
     if isinstance(n_bins, bool) or not isinstance(n_bins, numbers.Integral) or not 1 <= n_bins <= MAX_BINS:
         raise ValueError(f'n_bins must be an integer in [1, {MAX_BINS}], got {n_bins!r}')
     lo, hi = (float(v) for v in check_weights(w, 'tetris_mask'))
-    flat = w.detach().flatten().float()
+    flat, lo, hi = _in_range(w.detach().flatten().float(), lo, hi)
     if not hi > lo:  # a constant tensor is one bin: only its first weight survives
         keep = torch.zeros_like(flat, dtype=torch.bool); keep[0] = True
         return keep.view_as(w)
@@ -136,8 +141,15 @@ def tetris_unstructured(module: nn.Module, name: str = 'weight', n_bins: int = 1
     -------
     nn.Module
         `module`.
+
+    Raises
+    ------
+    TypeError
+        If `module` is not an `nn.Module`.
+    ValueError
+        If `name` is not a tensor of `module`, or as `tetris_mask`.
     """
-    return apply_mask(module, name, tetris_mask(getattr(module, name), n_bins))
+    return apply_mask(module, name, tetris_mask(check_tensor_name(module, name, 'tetris_unstructured'), n_bins))
 
 # %% ../../nbs/14_tetris.ipynb #66d189ac
 def tetris_histogram(w: torch.Tensor, n_bins: int, keep: torch.Tensor | None = None) -> pd.DataFrame:
@@ -159,8 +171,8 @@ def tetris_histogram(w: torch.Tensor, n_bins: int, keep: torch.Tensor | None = N
     """
     keep = (tetris_mask(w, n_bins) if keep is None else keep).flatten()
     lo, hi = (float(v) for v in check_weights(w, 'tetris_histogram'))
-    flat = w.detach().flatten().float()
-    bins = _positions(flat, lo, hi, n_bins)[1] if hi > lo else torch.zeros_like(flat)
     edges = torch.linspace(lo, hi, n_bins + 1, dtype=torch.float64)
+    flat, lo, hi = _in_range(w.detach().flatten().float(), lo, hi)
+    bins = _positions(flat, lo, hi, n_bins)[1] if hi > lo else torch.zeros_like(flat)
     return pd.DataFrame(dict(bin_left=edges[:-1].numpy(), bin_right=edges[1:].numpy(),
                              before=_count(bins, n_bins).cpu().numpy(), after=_count(bins[keep], n_bins).cpu().numpy()))
