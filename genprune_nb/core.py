@@ -4,14 +4,15 @@
 
 # %% ../nbs/00_core.ipynb #3a93560c
 from __future__ import annotations
-import math, numbers, os, tempfile
+import contextlib, math, numbers, os, tempfile
 from pathlib import Path
 
 import torch
 
 # %% auto #0
-__all__ = ['check_int', 'check_number', 'check_fraction', 'check_fractions', 'check_choice', 'check_weights', 'check_tensor',
-           'check_module', 'forward_checked', 'resolve_device', 'write_temp', 'atomic_write']
+__all__ = ['SMALL_WORK_MACS', 'check_int', 'check_number', 'check_fraction', 'check_fractions', 'check_choice', 'check_weights',
+           'check_tensor', 'check_module', 'forward_checked', 'resolve_device', 'threads_for', 'write_temp',
+           'atomic_write']
 
 # %% ../nbs/00_core.ipynb #196376a7
 def check_int(name: str, value, low: int = 1) -> int:
@@ -300,6 +301,38 @@ def resolve_device(device: str | torch.device = 'auto') -> torch.device:
             raise ValueError(f'device={device!r} is not available here: {torch.cuda.device_count()} CUDA device(s)')
     elif dev.type != 'cpu': raise ValueError(f"device={device!r} is not supported; allowed values: 'auto', 'cpu', 'cuda', 'cuda:N'")
     return dev
+
+# %% ../nbs/00_core.ipynb #e30d6702
+SMALL_WORK_MACS = 1e7  # below this per operation, a second CPU thread gains at most ~1.3x idle and loses ~2-3x when a core is busy
+
+@contextlib.contextmanager
+def threads_for(macs: float, device: str | torch.device = 'cpu'):
+    """Within the block, one intra-op thread when each CPU operation is small; the thread count is restored after.
+
+    Parameters
+    ----------
+    macs : float
+        Multiply-accumulates of the work's typical operation (a training batch's forward pass, one product with the data).
+    device : str or torch.device, default 'cpu'
+        Where the work runs; on a GPU nothing changes.
+
+    Yields
+    ------
+    int
+        The intra-op threads in use inside the block.
+
+    Examples
+    --------
+    >>> with threads_for(1e6) as n: print(n)  # doctest: +SKIP
+    1
+    """
+    before = torch.get_num_threads()
+    small = torch.device(device).type == 'cpu' and macs < SMALL_WORK_MACS and before > 1
+    if not small or os.environ.get('GENPRUNE_THREADS', 'auto') == 'keep':
+        yield before; return
+    torch.set_num_threads(1)
+    try: yield 1
+    finally: torch.set_num_threads(before)
 
 # %% ../nbs/00_core.ipynb #b1ec1e5b
 def _umask() -> int:

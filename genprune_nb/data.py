@@ -237,9 +237,11 @@ class DataSplit:
         Returns
         -------
         DataSplit
-            A new split; this one is unchanged.
+            This split when its tensors are there already, else a new one; this one is unchanged.
         """
-        return replace(self, **{k: getattr(self, k).to(device) for k in ('x_train', 'y_train', 'x_test', 'y_test')})
+        tensors = {k: getattr(self, k) for k in ('x_train', 'y_train', 'x_test', 'y_test')}
+        if all(t.device == torch.device(device) for t in tensors.values()): return self  # nothing to move, nothing to check again
+        return replace(self, **{k: t.to(device) for k, t in tensors.items()})
 
     def subset(self, n_train: int | None = None, n_test: int | None = None, seed: int = 0) -> 'DataSplit':
         """A random, seeded subset of each split, for CPU-sized experiments.

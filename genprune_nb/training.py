@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
-from .core import atomic_write, check_int, check_module, check_number, check_tensor, forward_checked, resolve_device
+from .core import atomic_write, check_int, check_module, check_number, check_tensor, forward_checked, resolve_device, threads_for
 from .data import DataSplit
 from .models import count_parameters
 
@@ -262,15 +262,28 @@ def _validate(epochs, lr, batch_size, optimizer, compile=False, weight_decay=0.,
         if missing: raise TypeError(f"callbacks: {type(cb).__name__} lacks the hooks {', '.join(missing)}; subclass genprune_nb.Callback")
     return epochs, lr, batch_size, weight_decay, seed, list(callbacks), eval_batch_size
 
-def _check_model_and_data(model, data, dev):
-    "The model takes the data's inputs and gives a logit per class: checked on two samples before training."
-    probe = data.x_train[:2]
+def _macs(module, inputs, out) -> int:
+    "Multiply-accumulates of a Linear or convolution call (0 for other modules)."
+    if isinstance(module, nn.Linear): return out.numel()*module.in_features
+    if isinstance(module, nn.modules.conv._ConvNd): return out.numel()*module.weight[0].numel()
+    return 0
+
+def _check_model_and_data(model, data, dev) -> float:
+    """The model takes the data's inputs and gives a logit per class: checked on two samples before training.
+    Returns the forward pass's multiply-accumulates per sample (Linear and convolution layers), to size the work."""
+    probe, macs = data.x_train[:2], []
+    hooks = [m.register_forward_hook(lambda mod, i, o: macs.append(_macs(mod, i, o))) for m in model.modules()
+             if isinstance(m, (nn.Linear, nn.modules.conv._ConvNd))]
     was_training = model.training; model.eval()
-    with torch.no_grad(): out = forward_checked(model, probe, "fit: model does not take data's inputs: a batch")
-    model.train(was_training)
+    try:
+        with torch.no_grad(): out = forward_checked(model, probe, "fit: model does not take data's inputs: a batch")
+    finally:
+        model.train(was_training)
+        for h in hooks: h.remove()
     if out.dim() != 2 or out.shape[1] < data.n_classes:
         raise ValueError(f'fit: model must give one logit per class, a (batch, n_classes) output with n_classes >= '
                          f"data's n_classes={data.n_classes}; it gives shape {tuple(out.shape)}")
+    return sum(macs)/len(probe)
 
 def _check_writable(checkpoint):
     "A checkpoint that could not be saved would be found only after an epoch of training: check the folder first."
@@ -302,7 +315,9 @@ def fit(model: nn.Module, data: DataSplit, epochs: int, lr: float = 1e-3, batch_
     """Train `model` on `data` with cross-entropy, evaluating after every epoch; resume from `checkpoint` if it exists.
 
     Batches come from a seeded permutation of the training tensors, on the device (no per-sample data loading). After
-    each epoch the callbacks run, then the model is evaluated in eval mode on both full splits.
+    each epoch the callbacks run, then the model is evaluated in eval mode on both full splits. On the CPU, a run whose
+    training batches are small (below `SMALL_WORK_MACS` multiply-accumulates) uses one intra-op thread, restored after
+    (`threads_for`): it then does not collapse when another process holds a core.
 
     Parameters
     ----------
@@ -364,54 +379,58 @@ def fit(model: nn.Module, data: DataSplit, epochs: int, lr: float = 1e-3, batch_
     check_module('model', model, 'fit')
     if not isinstance(data, DataSplit): raise TypeError(f'fit: data must be a DataSplit, got {type(data).__name__}')
     dev = resolve_device(device)
-    model.to(dev); data = data.to(dev)
-    _check_model_and_data(model, data, dev)
-    if checkpoint is not None: _check_writable(checkpoint)
-    seed_everything(seed)
-    batch_order = torch.Generator(device=dev).manual_seed(seed)
-    state = FitState(model, None, 0, epochs, [])
-    for cb in callbacks: cb.before_fit(state)  # may add masks, so it runs before the optimizer sees the parameters
-    state.optimizer = opt = make_optimizer(optimizer, model.parameters(), lr, weight_decay)
-    if checkpoint is not None and Path(checkpoint).exists():
-        ck = _load_checkpoint(checkpoint, model, opt, callbacks, batch_order, dev)
-        state.history, state.epoch = ck['history'], ck['epoch']
-    x, y, n = data.x_train, data.y_train, len(data.y_train)
-    # Training batches may run through torch.compile (it fuses element-wise work); `model` itself stays what is
-    # evaluated, checkpointed and returned. dynamic=True: the last, smaller batch does not trigger a recompile.
-    options = {} if compile is True else compile
-    forward = model if compile is False else torch.compile(model, **{'dynamic': True, **options})
-    bar = tqdm(range(state.epoch + 1, epochs + 1), desc='fit', disable=(None if progress is None else not progress), leave=False)
-    for epoch in bar:
-        state.epoch, state.log = epoch, {}
-        model.train()
-        t0 = time.perf_counter()
-        perm = torch.randperm(n, device=dev, generator=batch_order)
-        for i in range(0, n, batch_size):
-            idx = perm[i:i+batch_size]
-            loss = F.cross_entropy(forward(x[idx]), y[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-        if dev.type == 'cuda': torch.cuda.synchronize(dev)
-        train_time = time.perf_counter() - t0
-        t_cb = time.perf_counter()
-        for cb in callbacks: cb.after_epoch(state)
-        t1 = time.perf_counter()
-        train_loss, train_acc = evaluate(model, x, y, eval_batch_size)
-        if not math.isfinite(train_loss):  # NaN and inf poison every later epoch: stop before they reach the checkpoint
-            raise FloatingPointError(f'fit: the training loss is {train_loss} after epoch {epoch}: training diverged; '
-                                     f'lower lr (lr={lr:g}) or check the model and the data')
-        test_loss, test_acc = evaluate(model, data.x_test, data.y_test, eval_batch_size)
-        nonzero, total = count_parameters(model)
-        state.history.append(dict(epoch=epoch, train_loss=train_loss, train_acc=train_acc, test_loss=test_loss,
-                                  test_acc=test_acc, gap=test_loss - train_loss, train_time=train_time,
-                                  callback_time=t1 - t_cb, eval_time=time.perf_counter() - t1, nonzero_params=nonzero, total_params=total, **state.log))
-        bar.set_postfix(train_loss=f'{train_loss:.4f}', test_acc=f'{test_acc:.4f}')
-        if checkpoint is not None:
-            atomic_torch_save(dict(model=model.state_dict(), optimizer=opt.state_dict(), epoch=epoch, history=state.history,
-                                   callbacks=[cb.state_dict() for cb in callbacks], cpu_rng=torch.get_rng_state(),
-                                   batch_rng=batch_order.get_state(),
-                                   cuda_rng=torch.cuda.get_rng_state(dev) if dev.type == 'cuda' else None), checkpoint)
-    for cb in callbacks: cb.after_fit(state)
-    history = pd.DataFrame(state.history)
-    return FitResult(model, history, summarize(history, seed=seed, device=str(dev)))
+    # small work runs on one thread: on a machine with a busy core, every op of a multi-threaded run waits for a
+    # descheduled thread (`threads_for`). The checks are tiny; then the size of a training batch decides.
+    with threads_for(0, dev):
+        model.to(dev); data = data.to(dev)
+        per_sample = _check_model_and_data(model, data, dev)
+    with threads_for(per_sample*batch_size, dev):
+        if checkpoint is not None: _check_writable(checkpoint)
+        seed_everything(seed)
+        batch_order = torch.Generator(device=dev).manual_seed(seed)
+        state = FitState(model, None, 0, epochs, [])
+        for cb in callbacks: cb.before_fit(state)  # may add masks, so it runs before the optimizer sees the parameters
+        state.optimizer = opt = make_optimizer(optimizer, model.parameters(), lr, weight_decay)
+        if checkpoint is not None and Path(checkpoint).exists():
+            ck = _load_checkpoint(checkpoint, model, opt, callbacks, batch_order, dev)
+            state.history, state.epoch = ck['history'], ck['epoch']
+        x, y, n = data.x_train, data.y_train, len(data.y_train)
+        # Training batches may run through torch.compile (it fuses element-wise work); `model` itself stays what is
+        # evaluated, checkpointed and returned. dynamic=True: the last, smaller batch does not trigger a recompile.
+        options = {} if compile is True else compile
+        forward = model if compile is False else torch.compile(model, **{'dynamic': True, **options})
+        bar = tqdm(range(state.epoch + 1, epochs + 1), desc='fit', disable=(None if progress is None else not progress), leave=False)
+        for epoch in bar:
+            state.epoch, state.log = epoch, {}
+            model.train()
+            t0 = time.perf_counter()
+            perm = torch.randperm(n, device=dev, generator=batch_order)
+            for i in range(0, n, batch_size):
+                idx = perm[i:i+batch_size]
+                loss = F.cross_entropy(forward(x[idx]), y[idx])
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+            if dev.type == 'cuda': torch.cuda.synchronize(dev)
+            train_time = time.perf_counter() - t0
+            t_cb = time.perf_counter()
+            for cb in callbacks: cb.after_epoch(state)
+            t1 = time.perf_counter()
+            train_loss, train_acc = evaluate(model, x, y, eval_batch_size)
+            if not math.isfinite(train_loss):  # NaN and inf poison every later epoch: stop before they reach the checkpoint
+                raise FloatingPointError(f'fit: the training loss is {train_loss} after epoch {epoch}: training diverged; '
+                                         f'lower lr (lr={lr:g}) or check the model and the data')
+            test_loss, test_acc = evaluate(model, data.x_test, data.y_test, eval_batch_size)
+            nonzero, total = count_parameters(model)
+            state.history.append(dict(epoch=epoch, train_loss=train_loss, train_acc=train_acc, test_loss=test_loss,
+                                      test_acc=test_acc, gap=test_loss - train_loss, train_time=train_time,
+                                      callback_time=t1 - t_cb, eval_time=time.perf_counter() - t1, nonzero_params=nonzero, total_params=total, **state.log))
+            bar.set_postfix(train_loss=f'{train_loss:.4f}', test_acc=f'{test_acc:.4f}')
+            if checkpoint is not None:
+                atomic_torch_save(dict(model=model.state_dict(), optimizer=opt.state_dict(), epoch=epoch, history=state.history,
+                                       callbacks=[cb.state_dict() for cb in callbacks], cpu_rng=torch.get_rng_state(),
+                                       batch_rng=batch_order.get_state(),
+                                       cuda_rng=torch.cuda.get_rng_state(dev) if dev.type == 'cuda' else None), checkpoint)
+        for cb in callbacks: cb.after_fit(state)
+        history = pd.DataFrame(state.history)
+        return FitResult(model, history, summarize(history, seed=seed, device=str(dev)))

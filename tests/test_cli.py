@@ -1,5 +1,5 @@
 "The `genprune` console script, as a user calls it."
-import json, shutil, subprocess, sys
+import json, os, shutil, subprocess, sys
 
 import pytest
 import torch
@@ -78,3 +78,25 @@ def test_fsa_synthetic_runs_from_the_cli(tmp_path):
     assert sorted(summary.method) == ['FSA Lorenz', 'FSA squared', 'L1 logistic', 'Lasso'] and set(summary.n_seeds) == {2}
     assert summary.pcd_mean.between(0, 100).all() and summary.set_index('method').rmse_mean[['FSA squared', 'Lasso']].notna().all()
     assert json.loads((out/'fsa-synthetic.json').read_text())['seeds'] == [0, 1]
+
+
+def test_bench_fsa_prints_floor_ratios_and_says_why_the_authors_rows_are_missing():
+    r = genprune('bench', 'fsa', '--device', 'cpu', '--set', 'dataset=none', '--set', 'ks=5,', '--set', 'n_samples=200',
+                 '--set', 'solvers=liblinear,', '--set', 'repeats=1', '--set', 'authors_fsa=/nonexistent')
+    assert r.returncode == 0, r.stderr
+    assert 'seconds / floor' in r.stdout and "authors' C++ rows skipped: no include/Fsa.h in /nonexistent" in r.stdout
+
+
+@pytest.mark.skipif(not os.environ.get('GENPRUNE_AUTHORS_FSA') or not (shutil.which('g++') or shutil.which('c++')),
+                    reason='set GENPRUNE_AUTHORS_FSA to a checkout of github.com/barbua/FSA (and have a C++ compiler)')
+def test_bench_fsa_times_the_authors_solver_beside_ours():
+    r = genprune('bench', 'fsa', '--device', 'cpu', '--set', 'dataset=none', '--set', 'ks=5,', '--set', 'n_samples=200',
+                 '--set', 'solvers=liblinear,', '--set', 'repeats=1', '--set', f"authors_fsa={os.environ['GENPRUNE_AUTHORS_FSA']}")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("authors' C++") == 3
+
+
+def test_bench_busy_measures_beside_a_busy_process():
+    r = genprune('bench', 'busy', '--set', 'repeats=1')
+    assert r.returncode == 0, r.stderr
+    assert 'busy_over_idle' in r.stdout and 'GENPRUNE_THREADS=keep' in r.stdout

@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from sklearn.utils import check_random_state
 
-from ..core import check_choice, check_int, check_number, resolve_device
+from ..core import check_choice, check_int, check_number, resolve_device, threads_for
 from ..schedule import annealing_schedule
 
 # %% auto #0
@@ -162,7 +162,8 @@ def anneal_linear(X: np.ndarray, target: torch.Tensor, weight: np.ndarray, n_out
     Features are standardized inside with the training statistics; after each step the features beyond
     `annealing_schedule(M, k, e, n_iter, mu)` are dropped, smallest coefficient (row norm) first. The objective is the mean
     weighted loss plus `shrinkage`·(active features / samples)·‖β‖². The scikit-learn estimators `FSAClassifier` and
-    `FSARegressor` are the usual way in; this is the engine under them.
+    `FSARegressor` are the usual way in; this is the engine under them. On the CPU, a fit whose products with X are small
+    (below `SMALL_WORK_MACS`) runs on one intra-op thread, restored after (`threads_for`).
 
     Parameters
     ----------
@@ -220,6 +221,14 @@ def anneal_linear(X: np.ndarray, target: torch.Tensor, weight: np.ndarray, n_out
     check_int('k', k, 1)
     if k > X.shape[1]: raise ValueError(f'k={k} exceeds the number of features, {X.shape[1]}')
     dev = resolve_device(device)
+    # one product with the data is the typical operation: small ones run on one thread (see `threads_for`)
+    with threads_for((batch_size or X.shape[0])*X.shape[1]*n_out, dev):
+        return _anneal(X, target, weight, n_out, loss, k, shrinkage, n_iter, mu, lr,
+                       momentum, warmup, tol, fit_intercept, batch_size, dev, random_state)
+
+def _anneal(X, target, weight, n_out, loss, k, shrinkage, n_iter, mu, lr, momentum, warmup, tol, fit_intercept,
+            batch_size, dev, random_state) -> FSAPath:
+    "The body of `anneal_linear`, its arguments checked."
     mean, scale = mean_and_scale(X)
     # Features are rows of `xt`, so dropping features is a contiguous row gather. Removed features are first only
     # masked (their coefficients held at 0); the rows are compacted once a tenth of them are dead, so the early

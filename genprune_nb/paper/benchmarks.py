@@ -4,7 +4,8 @@
 
 # %% ../../nbs/18_benchmarks.ipynb #636a6562
 from __future__ import annotations
-import copy, math, statistics, time
+import contextlib, copy, math, os, re, shutil, statistics, subprocess, sys, tempfile, time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,7 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..activations import channel_out, maxout, serlu
-from ..core import check_choice, check_fractions, check_int, resolve_device
+from ..core import check_choice, check_fractions, check_int, resolve_device, threads_for
 from ..data import load_dataset
 from ..dropout import shift_dropout
 from ..fsa.estimators import ExactlyK, FSAClassifier
@@ -30,8 +31,9 @@ from ..prune.tetris import tetris_mask
 from ..training import Callback, fit, make_optimizer
 
 # %% auto #0
-__all__ = ['MEMORY_FORMATS', 'bench_train', 'bench_activations', 'bench_fsa', 'bench_pruning', 'small_cnn', 'model_macs',
-           'bench_structured', 'bench_sparse', 'bench_masks', 'bench_semi_structured', 'bench_pipeline', 'bench_grid']
+__all__ = ['MEMORY_FORMATS', 'bench_train', 'bench_activations', 'authors_fsa_driver', 'bench_fsa', 'bench_busy', 'bench_pruning',
+           'small_cnn', 'model_macs', 'bench_structured', 'bench_sparse', 'bench_masks', 'bench_semi_structured',
+           'bench_pipeline', 'bench_grid']
 
 # %% ../../nbs/18_benchmarks.ipynb #fa5c51a4
 def bench_train(dataset: str = 'mnist', epochs: int = 3, hidden=(512, 512), batch_size: int = 128, device: str = 'auto',
@@ -165,8 +167,97 @@ def _products_alone(fitted, n_samples: int, repeats=5, device='cpu') -> float:
         for m in fitted.n_selected_curve_: torch.mm(xt[:m], d); torch.mm(xt[:m].T, g[:m])
     return median_time(products, repeats, device)[0]
 
+# The authors' solver, timed by a driver of ours compiled against a checkout of their repository (barbua/FSA) that the
+# user names; none of their code is kept here. Their published headers need two fixes to compile with g++, both in a
+# function the driver does not use (DataMemory::ReadSvmX), so it is stubbed in a temporary copy.
+_AUTHORS_DRIVER = r'''
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+#include "Fsa.h"
+template<class Loss>
+std::vector<int> run(DataMemory<float, float> data, int N, int k, float mu, int epochs, float eta, int mb, float mom, float ridge, double &s) {
+    std::vector<float> b; float b0; std::vector<int> sel;
+    auto t0 = std::chrono::steady_clock::now();
+    TrainLinFsa<Loss>(b, b0, sel, data, N, k, 0.8f, 0, mu, epochs, eta, mb, mom, ridge, 0);
+    s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return sel;
+}
+int main(int argc, char **argv) {  // FILE K LOSS(0 logistic, 1 Lorenz) MU EPOCHS ETA MINIBATCH MOM RIDGE REPEATS
+    if (argc != 11) return 2;
+    FILE *f = std::fopen(argv[1], "rb"); int N, M;
+    if (!f || std::fread(&N, 4, 1, f) != 1 || std::fread(&M, 4, 1, f) != 1) return 2;
+    DataMemory<float, float> data; data._x.assign(N, std::vector<float>(M)); data._y.resize(N);
+    for (int n = 0; n < N; n++) if (std::fread(data._x[n].data(), 4, M, f) != (size_t)M) return 2;
+    if (std::fread(data._y.data(), 4, N, f) != (size_t)N) return 2;
+    std::fclose(f);
+    int k = std::atoi(argv[2]), loss = std::atoi(argv[3]), epochs = std::atoi(argv[5]), mb = std::atoi(argv[7]), reps = std::atoi(argv[10]);
+    float mu = std::atof(argv[4]), eta = std::atof(argv[6]), mom = std::atof(argv[8]), ridge = std::atof(argv[9]);
+    std::vector<int> sel; std::printf("seconds");
+    for (int r = 0; r < reps; r++) {
+        double s;  // each repeat starts from a copy of the data: the solver drops the columns it removes
+        sel = loss == 0 ? run<LogisticLoss>(data, N, k, mu, epochs, eta, mb, mom, ridge, s) : run<LorenzLoss>(data, N, k, mu, epochs, eta, mb, mom, ridge, s);
+        std::printf(" %.6f", s);
+    }
+    std::printf("\nselected");
+    for (int i : sel) std::printf(" %d", i);
+    std::printf("\n"); return 0;
+}
+'''
+_AUTHORS_SETTINGS = (  # (row, loss, mu, iterations, eta as a function of N, minibatch as a function of N, momentum, ridge)
+    ("authors' C++, the paper's logistic settings", 0, 300., 500, lambda n: 20./n, lambda n: n, 0., 1e-3),
+    ("authors' C++, the paper's settings, Lorenz loss", 1, 300., 500, lambda n: 20./n, lambda n: n, 0., 1e-3),
+    ("authors' C++, the repository's demo settings", 1, 100., 100, lambda n: .1, lambda n: 64, .9, 0.))
+
+def authors_fsa_driver(checkout: str | os.PathLike, folder: str | os.PathLike) -> tuple[Path | None, str]:
+    """Compile the benchmark's driver of the FSA authors' `TrainLinFsa` against a checkout of github.com/barbua/FSA.
+
+    Parameters
+    ----------
+    checkout : str or os.PathLike
+        The checkout (its `include/Fsa.h` is used; the checkout itself is not changed).
+    folder : str or os.PathLike
+        A scratch folder for the patched copy of the headers and the executable.
+
+    Returns
+    -------
+    tuple
+        `(executable, '')`, or `(None, why)` when the checkout, its headers or a C++ compiler is missing, or the
+        compilation fails.
+    """
+    include = Path(checkout).expanduser()/'include'
+    if not (include/'Fsa.h').is_file(): return None, f'no include/Fsa.h in {checkout}: give a checkout of github.com/barbua/FSA'
+    compiler = shutil.which('g++') or shutil.which('c++')
+    if compiler is None: return None, 'no C++ compiler (g++ or c++) on the PATH'
+    work = Path(folder); shutil.copytree(include, work/'include', dirs_exist_ok=True)
+    header = work/'include'/'DataMemory.h'; text = header.read_text(errors='replace')
+    start = text.find('::ReadSvmX(')
+    if start >= 0:  # uses members without this-> and an undeclared PutIntoVector; the driver never reads SVM files
+        body = text.index('{', start); end = text.index('\n}\n', body) + 3
+        header.write_text(text[:body] + '{ return false; }\n' + text[end:])
+    (work/'driver.cpp').write_text(_AUTHORS_DRIVER)
+    run = subprocess.run([compiler, '-O3', '-march=native', '-std=c++11', '-I', str(work/'include'), str(work/'driver.cpp'),
+                          '-o', str(work/'driver')], capture_output=True, text=True)
+    if run.returncode: return None, 'the driver did not compile: ' + run.stderr.strip().splitlines()[-1][:200]
+    return work/'driver', ''
+
+def _authors_rows(driver, X, y, truth, k, repeats, data) -> list[dict]:
+    "The authors' solver under each of `_AUTHORS_SETTINGS` on (X, y): median seconds of `repeats` fits, and its detection."
+    n, rows = len(X), []
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d)/'data.bin'
+        with open(path, 'wb') as f:
+            np.array(X.shape, np.int32).tofile(f); X.astype(np.float32).tofile(f); (2.*y - 1).astype(np.float32).tofile(f)
+        for name, loss, mu, iters, eta, batch, mom, ridge in _AUTHORS_SETTINGS:
+            out = subprocess.run([str(driver), str(path), str(k), str(loss), str(mu), str(iters), repr(eta(n)), str(batch(n)),
+                                  str(mom), str(ridge), str(repeats)], capture_output=True, text=True, timeout=600).stdout.splitlines()
+            seconds, chosen = [float(v) for v in out[0].split()[1:]], [int(v) for v in out[1].split()[1:]]
+            rows.append(dict(data=data, method=name, fit_seconds=statistics.median(seconds), pcd=100.*truth[chosen].sum()/k, test_acc=math.nan))
+    return rows
+
 def bench_fsa(dataset='mnist', compression=0.2, synthetic=True, repeats=5, device='cpu', n_samples=1000, ks=(10, 30),
-              solvers=('liblinear', 'saga')) -> pd.DataFrame:
+              solvers=('liblinear', 'saga'), authors_fsa: str | None = None) -> pd.DataFrame:
     """Fit time and quality, side by side: on Barbu et al.'s synthetic data (N = M = 1000) FSA (and the arithmetic its fit cannot avoid) vs. L1 logistic tuned to exactly k; on `dataset` FSA vs. L1 + SelectFromModel.
 
     Parameters
@@ -187,14 +278,23 @@ def bench_fsa(dataset='mnist', compression=0.2, synthetic=True, repeats=5, devic
         True features k of the synthetic rows.
     solvers : sequence of {'liblinear', 'saga'}, default ('liblinear', 'saga')
         scikit-learn's L1 solvers the synthetic rows compare with.
+    authors_fsa : str, optional
+        A checkout of the FSA authors' repository (github.com/barbua/FSA): the synthetic rows then time their C++ solver
+        too, through a driver compiled here with the system's C++ compiler (`authors_fsa_driver`); skipped with the
+        reason when either is missing.
 
     Returns
     -------
     pandas.DataFrame
-        data, method, fit_seconds, pcd, test_acc, and 'L1 seconds / seconds' (how many times faster than the faster L1).
+        data, method, fit_seconds, pcd, test_acc, 'L1 seconds / seconds' (how many times faster than the faster L1) and
+        'seconds / floor' (the fit over the products with X its schedule cannot avoid, one thread: 1 is the floor).
+        `attrs['skipped']` says why the authors' rows are missing, if they are.
     """
     from sklearn.linear_model import LogisticRegression
-    rows = []
+    rows, skipped, scratch = [], '', contextlib.ExitStack()
+    driver = None
+    if authors_fsa and synthetic:
+        driver, skipped = authors_fsa_driver(authors_fsa, scratch.enter_context(tempfile.TemporaryDirectory()))
     for s in solvers: check_choice('solvers', s, ('liblinear', 'saga'))
     if synthetic:
         for k in ks:
@@ -212,8 +312,10 @@ def bench_fsa(dataset='mnist', compression=0.2, synthetic=True, repeats=5, devic
                 rows.append(dict(data=data, method=name, fit_seconds=seconds,
                                  pcd=100.*(est.get_support() & truth).sum()/k, test_acc=math.nan))
                 if name == 'FSA (defaults)':
-                    rows.append(dict(data=data, method='FSA (defaults): its products with X alone',
-                                     fit_seconds=_products_alone(est, len(X), repeats, device), pcd=math.nan, test_acc=math.nan))
+                    with threads_for(0, device):  # the floor is one thread's
+                        floor = _products_alone(est, len(X), repeats, device)
+                    rows.append(dict(data=data, method='FSA (defaults): its products with X alone', fit_seconds=floor, pcd=math.nan, test_acc=math.nan))
+            if driver is not None: rows += _authors_rows(driver, X, y, truth, k, repeats, data)
     if dataset:
         Xtr, ytr, Xte, yte = load_dataset(dataset).numpy()
         k = max(1, int(round(compression*Xtr.shape[1])))
@@ -221,13 +323,82 @@ def bench_fsa(dataset='mnist', compression=0.2, synthetic=True, repeats=5, devic
                           ('L1-LR (saga, 20 epochs) + SelectFromModel + LR', l1_selection_pipeline(k, 0.1, 20))]:
             rows.append(dict(data=f'{dataset}, k={k}', method=name, fit_seconds=timed_fit(est, Xtr, ytr), pcd=math.nan,
                              test_acc=est.score(Xte, yte)))
+    scratch.close()
     df = pd.DataFrame(rows)
     # the fastest L1 fit of each group over each fit: how many times faster than the better baseline
     base = df[df.method.str.startswith('L1')].groupby('data').fit_seconds.min()
     df['L1 seconds / seconds'] = df.data.map(base)/df.fit_seconds
+    floor = df[df.method.str.endswith('its products with X alone')].set_index('data').fit_seconds
+    df['seconds / floor'] = df.fit_seconds/df.data.map(floor)
+    df.attrs['skipped'] = skipped
+    if skipped: print(f"authors' C++ rows skipped: {skipped}")
     return df
 
 register_benchmark('fsa', bench_fsa);
+
+# %% ../../nbs/18_benchmarks.ipynb #d3999289
+@contextlib.contextmanager
+def _busy(processes: int):
+    "`processes` Python processes that spin on a core each, for the duration of the block."
+    procs = [subprocess.Popen([sys.executable, '-c', 'while True: pass']) for _ in range(processes)]
+    try:
+        time.sleep(0.3)  # let them reach their cores
+        yield
+    finally:
+        for p in procs: p.kill()
+        for p in procs: p.wait()
+
+@contextlib.contextmanager
+def _thread_policy(policy: str):
+    old = os.environ.get('GENPRUNE_THREADS')
+    os.environ['GENPRUNE_THREADS'] = 'keep' if policy.startswith('every') else 'auto'
+    try: yield
+    finally:
+        if old is None: os.environ.pop('GENPRUNE_THREADS')
+        else: os.environ['GENPRUNE_THREADS'] = old
+
+def bench_busy(busy_processes: int = 1, repeats: int = 5, large: bool = False, device='cpu') -> pd.DataFrame:
+    """Small FSA and `fit` runs on an idle machine and beside spinning processes, threads by size against every thread.
+
+    Parameters
+    ----------
+    busy_processes : int, default 1
+        Processes that spin on a core each while the busy rows are timed (one of two cores on this project's machine).
+    repeats : int, default 5
+        Runs timed per row (median).
+    large : bool, default False
+        Add an MNIST epoch of a 512×512 MLP (large work, which keeps every thread).
+    device : str, default 'cpu'
+        Ignored: intra-op threads are a CPU matter, and the bench runs on the CPU.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per work and thread policy: threads (inside the run), idle_s, busy_s, busy_over_idle.
+    """
+    check_int('busy_processes', busy_processes); check_int('repeats', repeats)
+    X, y = make_fsa_synthetic(1000, 1000, 30, random_state=0)[:2]
+    digits = load_dataset('digits')
+    def small_fit():
+        torch.manual_seed(0); fit(mlp(64, (128, 128), 10), digits, 3, device='cpu', progress=False)
+    works = [('FSA, N=M=1000, k=30', lambda: FSAClassifier(k=30, random_state=0).fit(X, y), 1000*1000),
+             ('fit, 128x128 MLP, digits, 3 epochs', small_fit, 128*(64*128 + 128*128 + 128*10))]
+    if large:
+        mnist = load_dataset('mnist')
+        def epoch():
+            torch.manual_seed(0); fit(mlp(784, (512, 512), 10), mnist, 1, device='cpu', progress=False)
+        works.append(('fit, 512x512 MLP, MNIST, 1 epoch', epoch, 128*(784*512 + 512*512 + 512*10)))
+    rows = []
+    for policy in ('by size (threads_for)', 'every thread (GENPRUNE_THREADS=keep)'):
+        with _thread_policy(policy):
+            for name, work, macs in works:
+                with threads_for(macs, 'cpu') as threads: pass
+                idle = median_time(work, repeats, 'cpu', warmup=1)[0]
+                with _busy(busy_processes): busy = median_time(work, repeats, 'cpu', warmup=1)[0]
+                rows.append(dict(work=name, threads=policy, threads_inside=threads, idle_s=idle, busy_s=busy, busy_over_idle=busy/idle))
+    return pd.DataFrame(rows)
+
+register_benchmark('busy', bench_busy);
 
 # %% ../../nbs/18_benchmarks.ipynb #a81a34d7
 def _peak_extra_bytes(fn, device) -> tuple[float, float]:
