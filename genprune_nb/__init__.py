@@ -9,7 +9,7 @@ __all__ = ['AnnealedPruning', 'annealing_schedule', 'apply_mask', 'Callback', 'c
            'get_mask', 'lecun_normal_', 'load_dataset', 'magnitude_prune', 'Maxout', 'maxout', 'mlp', 'prune_at_init',
            'register_activation', 'register_dataset', 'register_dropout', 'register_layer_kind', 'remove_masks',
            'resolve_device', 'SERLU', 'serlu', 'shift_dropout', 'ShiftDropout', 'SparseLinear', 'sparsity_report',
-           'tetris_mask', 'tetris_unstructured', 'to_semi_structured', 'to_sparse']
+           'tetris_mask', 'tetris_unstructured', 'to_semi_structured', 'to_sparse', 'torch_pruning_scheduler']
 
 # %% ../nbs/index.ipynb #c91e8af6
 # The public API: the methods, for your own models and training loops. The report's experiments and the
@@ -26,7 +26,7 @@ from .prune.compact import SparseLinear, compact, to_sparse
 from .prune.magnitude import AnnealedPruning, magnitude_prune
 from .prune.masks import apply_mask, get_mask, register_layer_kind, remove_masks, sparsity_report
 from .prune.tetris import tetris_mask, tetris_unstructured
-from .schedule import annealing_schedule
+from .schedule import annealing_schedule, torch_pruning_scheduler
 from .training import Callback, FitResult, FitState, evaluate, fit
 
 def __getattr__(name):
@@ -45,4 +45,4 @@ _all_ = ['AnnealedPruning', 'annealing_schedule', 'apply_mask', 'Callback', 'cha
          'get_mask', 'lecun_normal_', 'load_dataset', 'magnitude_prune', 'Maxout', 'maxout', 'mlp', 'prune_at_init',
          'register_activation', 'register_dataset', 'register_dropout', 'register_layer_kind', 'remove_masks',
          'resolve_device', 'SERLU', 'serlu', 'shift_dropout', 'ShiftDropout', 'SparseLinear', 'sparsity_report',
-         'tetris_mask', 'tetris_unstructured', 'to_semi_structured', 'to_sparse']
+         'tetris_mask', 'tetris_unstructured', 'to_semi_structured', 'to_sparse', 'torch_pruning_scheduler']

@@ -9,7 +9,7 @@ import numbers
 from .core import check_number
 
 # %% auto #0
-__all__ = ['annealing_schedule']
+__all__ = ['annealing_schedule', 'annealing_ratios', 'torch_pruning_scheduler']
 
 # %% ../nbs/08_schedule.ipynb #6079a157
 def annealing_schedule(M: int, k: int, epoch: int, n_epochs: int, mu: float) -> int:
@@ -57,3 +57,66 @@ def annealing_schedule(M: int, k: int, epoch: int, n_epochs: int, mu: float) -> 
     check_number('mu', mu, 0)
     if epoch == 0: return M
     return k + int((M - k)*max(0., (n_epochs - 2*epoch)/(2*epoch*mu + n_epochs)))
+
+# %% ../nbs/08_schedule.ipynb #186ee5f8
+def annealing_ratios(pruning_ratio: float, steps: int, mu: float = 10.) -> list[float]:
+    """The fraction pruned after each step 0..`steps` on the annealing schedule, ending at `pruning_ratio`.
+
+    Parameters
+    ----------
+    pruning_ratio : float
+        The fraction pruned at the end, in [0, 1).
+    steps : int
+        The steps, at least 1.
+    mu : float, default 10.0
+        The schedule's annealing rate (see `annealing_schedule`).
+
+    Returns
+    -------
+    list of float
+        `steps + 1` fractions, 0 first and `pruning_ratio` last (each nudged down by 1e-12, relative, so that a count
+        `int(M·(1 - ratio))` that is a whole number is not lost to rounding).
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of its range.
+
+    Examples
+    --------
+    >>> [round(r, 3) for r in annealing_ratios(0.5, 4, mu=1.)]
+    [0.0, 0.333, 0.5, 0.5, 0.5]
+    """
+    check_number('pruning_ratio', pruning_ratio, 0, 1, high_open=True)
+    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 1:
+        raise ValueError(f'steps must be an integer >= 1, got {steps!r}')
+    check_number('mu', mu, 0)
+    kept = [1.] + [max(0., (steps - 2*e)/(2*e*mu + steps)) for e in range(1, steps + 1)]  # the share of the surplus still kept
+    return [0.] + [pruning_ratio*(1 - p)*(1 - 1e-12) for p in kept[1:]]
+
+def torch_pruning_scheduler(mu: float = 10.):
+    """The annealing schedule as a Torch-Pruning `iterative_pruning_ratio_scheduler`.
+
+    Parameters
+    ----------
+    mu : float, default 10.0
+        The schedule's annealing rate.
+
+    Returns
+    -------
+    callable
+        `scheduler(pruning_ratio, steps) -> list of float`, as Torch-Pruning's pruners call it.
+
+    Raises
+    ------
+    ValueError
+        If `mu` is not a number >= 0.
+
+    Examples
+    --------
+    >>> pruner = tp.pruner.MagnitudePruner(model, x, importance=tp.importance.MagnitudeImportance(p=2), pruning_ratio=0.5,
+    ...                                    iterative_steps=20, iterative_pruning_ratio_scheduler=torch_pruning_scheduler(10))  # doctest: +SKIP
+    """
+    mu = check_number('mu', mu, 0)
+    def scheduler(pruning_ratio: float, steps: int) -> list[float]: return annealing_ratios(pruning_ratio, steps, mu)
+    return scheduler
