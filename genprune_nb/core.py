@@ -12,7 +12,7 @@ import torch
 # %% auto #0
 __all__ = ['SMALL_WORK_MACS', 'check_int', 'check_number', 'check_fraction', 'check_fractions', 'check_choice', 'check_weights',
            'check_tensor', 'check_module', 'forward_checked', 'resolve_device', 'threads_for', 'write_temp',
-           'atomic_write']
+           'check_writable', 'atomic_write']
 
 # %% ../nbs/00_core.ipynb #196376a7
 def check_int(name: str, value, low: int = 1) -> int:
@@ -378,6 +378,40 @@ def write_temp(folder: str | os.PathLike, name: str, data: bytes) -> str:
     except BaseException:
         Path(tmp).unlink(missing_ok=True); raise
     return tmp
+
+def check_writable(name: str, path: str | os.PathLike, folder: bool = False) -> Path:
+    """Check, before any work, that `path` can be written: a file in a folder (`folder=False`) or a folder itself.
+
+    The folder is created if missing, so a path that cannot exist (a file where a folder must be) or a folder without
+    write permission is found at once, not after the first epoch or run.
+
+    Parameters
+    ----------
+    name : str
+        The argument's name, for the error message.
+    path : str or os.PathLike
+        The file or folder.
+    folder : bool, default False
+        Whether `path` is a folder.
+
+    Returns
+    -------
+    pathlib.Path
+        `path`.
+
+    Raises
+    ------
+    ValueError
+        If `path` is a folder where a file is wanted (or the reverse), or its folder cannot be created or written.
+    """
+    path = Path(path)
+    target = path if folder else path.parent
+    if folder and path.exists() and not path.is_dir(): raise ValueError(f'{name}={str(path)!r} is a file, not a folder: choose another folder')
+    if not folder and path.is_dir(): raise ValueError(f'{name}={str(path)!r} cannot be written: it is a folder')
+    try: target.mkdir(parents=True, exist_ok=True)
+    except OSError as e: raise ValueError(f'{name}={str(path)!r} cannot be written: {e.strerror or e}') from None
+    if not os.access(target, os.W_OK): raise ValueError(f'{name}={str(path)!r} cannot be written: permission denied')
+    return path
 
 def atomic_write(path: str | os.PathLike, data: bytes) -> Path:
     """Write `data` to `path` through a temporary file in the same folder, so readers never see half a file.

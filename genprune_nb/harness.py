@@ -15,7 +15,7 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
-from .core import atomic_write, resolve_device, write_temp
+from .core import atomic_write, check_writable, resolve_device, write_temp
 
 # %% auto #0
 __all__ = ['EXPERIMENTS', 'BENCHMARKS', 'OPTION_CHECKS', 'BACKENDS', 'Experiment', 'register_experiment', 'register_benchmark',
@@ -670,13 +670,6 @@ def _check_resume_options(partial: Path, name: str, options: dict):
         raise ValueError(f'{partial} holds unfinished runs trained with {was}; these options differ: rerun with those, '
                          'or delete that folder to start over')
 
-def _check_out(out: Path):
-    "Refuse an output folder that is a file or cannot be created, before any work."
-    if out.exists() and not out.is_dir(): raise ValueError(f'out={str(out)!r} is a file, not a folder: choose another output folder')
-    try: partial_dir(out).mkdir(parents=True, exist_ok=True)
-    except OSError as e: raise ValueError(f'out={str(out)!r} cannot be written: {e.strerror or e}') from None
-    if not os.access(out, os.W_OK): raise ValueError(f'out={str(out)!r} cannot be written: permission denied')
-
 def _record_commits(partial: Path) -> dict:
     "How many of the finished runs in `partial` each commit trained: a resumed experiment ran in several stretches."
     commits = {}
@@ -729,7 +722,7 @@ def run_experiment(name: str, out: str | os.PathLike | None = None, seeds=3, dev
     seeds, dev = seeds_list(seeds), resolve_device(device)
     out = Path(out) if out is not None else Path('results')/name
     partial, fresh = partial_dir(out), not out.exists()
-    _check_out(out)
+    check_writable('out', out, folder=True)
     bound = {k: v.default for k, v in params.items() if v.default is not inspect.Parameter.empty and k not in ('resume_dir', 'seeds', 'device')}
     _check_resume_options(partial, name, {**bound, **options})
     t0 = time.perf_counter()

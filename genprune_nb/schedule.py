@@ -6,12 +6,16 @@
 from __future__ import annotations
 import numbers
 
-from .core import check_number
+from .core import check_int, check_number
 
 # %% auto #0
 __all__ = ['annealing_schedule', 'annealing_ratios', 'torch_pruning_scheduler']
 
 # %% ../nbs/08_schedule.ipynb #6079a157
+def _surplus_kept(epoch, n_epochs, mu) -> float:
+    "The share of the entries above k still kept after step `epoch`: max(0, (N - 2e)/(2e·mu + N)), 1 at step 0."
+    return max(0., (n_epochs - 2*epoch)/(2*epoch*mu + n_epochs))
+
 def annealing_schedule(M: int, k: int, epoch: int, n_epochs: int, mu: float) -> int:
     """How many entries survive after step `epoch` when annealing from `M` down to `k`: FSA's M_e, floored.
 
@@ -56,7 +60,7 @@ def annealing_schedule(M: int, k: int, epoch: int, n_epochs: int, mu: float) -> 
     if not 0 <= epoch <= n_epochs: raise ValueError(f'epoch must be in [0, n_epochs={n_epochs}], got {epoch}')
     check_number('mu', mu, 0)
     if epoch == 0: return M
-    return k + int((M - k)*max(0., (n_epochs - 2*epoch)/(2*epoch*mu + n_epochs)))
+    return k + int((M - k)*_surplus_kept(epoch, n_epochs, mu))
 
 # %% ../nbs/08_schedule.ipynb #186ee5f8
 def annealing_ratios(pruning_ratio: float, steps: int, mu: float = 10.) -> list[float]:
@@ -88,11 +92,8 @@ def annealing_ratios(pruning_ratio: float, steps: int, mu: float = 10.) -> list[
     [0.0, 0.333, 0.5, 0.5, 0.5]
     """
     check_number('pruning_ratio', pruning_ratio, 0, 1, high_open=True)
-    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 1:
-        raise ValueError(f'steps must be an integer >= 1, got {steps!r}')
-    check_number('mu', mu, 0)
-    kept = [1.] + [max(0., (steps - 2*e)/(2*e*mu + steps)) for e in range(1, steps + 1)]  # the share of the surplus still kept
-    return [0.] + [pruning_ratio*(1 - p)*(1 - 1e-12) for p in kept[1:]]
+    steps, mu = check_int('steps', steps), check_number('mu', mu, 0)
+    return [0.] + [pruning_ratio*(1 - _surplus_kept(e, steps, mu))*(1 - 1e-12) for e in range(1, steps + 1)]
 
 def torch_pruning_scheduler(mu: float = 10.):
     """The annealing schedule as a Torch-Pruning `iterative_pruning_ratio_scheduler`.

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
-from .core import atomic_write, check_int, check_module, check_number, check_tensor, forward_checked, resolve_device, threads_for
+from .core import atomic_write, check_int, check_module, check_number, check_tensor, check_writable, forward_checked, resolve_device, threads_for
 from .data import DataSplit
 from .models import count_parameters
 
@@ -285,14 +285,6 @@ def _check_model_and_data(model, data, dev) -> float:
                          f"data's n_classes={data.n_classes}; it gives shape {tuple(out.shape)}")
     return sum(macs)/len(probe)
 
-def _check_writable(checkpoint):
-    "A checkpoint that could not be saved would be found only after an epoch of training: check the folder first."
-    path = Path(checkpoint)
-    try: path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as e: raise ValueError(f'checkpoint={str(path)!r} cannot be written: {e.strerror or e}') from None
-    if path.is_dir() or not os.access(path.parent, os.W_OK):
-        raise ValueError(f"checkpoint={str(path)!r} cannot be written: {'it is a folder' if path.is_dir() else 'permission denied'}")
-
 def _load_checkpoint(path, model, opt, callbacks, batch_order, dev) -> dict:
     "Restore a run from its checkpoint; a file that is not this run's checkpoint is one clear error naming it."
     try:
@@ -385,7 +377,7 @@ def fit(model: nn.Module, data: DataSplit, epochs: int, lr: float = 1e-3, batch_
         model.to(dev); data = data.to(dev)
         per_sample = _check_model_and_data(model, data, dev)
     with threads_for(per_sample*batch_size, dev):
-        if checkpoint is not None: _check_writable(checkpoint)
+        if checkpoint is not None: check_writable('checkpoint', checkpoint)  # else found after an epoch of training
         seed_everything(seed)
         batch_order = torch.Generator(device=dev).manual_seed(seed)
         state = FitState(model, None, 0, epochs, [])

@@ -344,6 +344,16 @@ MARGIN = 0.01        # "comparable", "matches", "barely depends": the 95% interv
 def _step(results, table: int, experiment: str, dataset: str = 'mnist') -> pd.DataFrame | None:
     return step_runs(results, next(s for s in REPRODUCTION_PLAN if (s.table, s.experiment, s.dataset) == (table, experiment, dataset)))
 
+_ALL = ('mnist', 'higgs', 'madelon')  # the data sets of the plan's MNIST, HIGGS and Madelon steps
+
+def _welch_parts(a, b) -> tuple[float, float, float]:
+    "The difference of the means, its standard error and Welch's degrees of freedom (inf with no spread)."
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    va, vb = a.var(ddof=1)/len(a), b.var(ddof=1)/len(b)
+    se = math.sqrt(va + vb)
+    dof = (va + vb)**2/(va**2/(len(a) - 1) + vb**2/(len(b) - 1)) if se else math.inf
+    return float(a.mean() - b.mean()), se, dof
+
 def welch(a, b) -> tuple[float, float, float]:
     """Welch's comparison of two samples: the difference of their means, its standard error and the two-sided p-value.
 
@@ -359,11 +369,8 @@ def welch(a, b) -> tuple[float, float, float]:
         and 1 for none.
     """
     from scipy import stats
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    va, vb = a.var(ddof=1)/len(a), b.var(ddof=1)/len(b)
-    diff, se = float(a.mean() - b.mean()), math.sqrt(va + vb)
+    diff, se, dof = _welch_parts(a, b)
     if se == 0: return diff, 0., float(diff == 0)
-    dof = (va + vb)**2/(va**2/(len(a) - 1) + vb**2/(len(b) - 1))
     return diff, se, float(2*stats.t.sf(abs(diff)/se, dof))
 
 def equivalent(a, b, margin: float = MARGIN) -> tuple[bool, float, float]:
@@ -382,10 +389,7 @@ def equivalent(a, b, margin: float = MARGIN) -> tuple[bool, float, float]:
         `(equivalent, lower end, upper end)` of the interval of `mean(a) - mean(b)`.
     """
     from scipy import stats
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    va, vb = a.var(ddof=1)/len(a), b.var(ddof=1)/len(b)
-    diff, se = float(a.mean() - b.mean()), math.sqrt(va + vb)
-    dof = (va + vb)**2/(va**2/(len(a) - 1) + vb**2/(len(b) - 1)) if se else math.inf
+    diff, se, dof = _welch_parts(a, b)
     half = float(stats.t.ppf(1 - SIGNIFICANCE/2, dof))*se
     return bool(-margin <= diff - half and diff + half <= margin), diff - half, diff + half
 
@@ -417,7 +421,7 @@ def _sweep_evidence(runs):
 def _anneal_evidence(*per_dataset):
     "Every compression against the unpruned run, on every data set: equal within the margin (95% interval)."
     parts, ok = [], True
-    for name, runs in zip(('mnist', 'higgs', 'madelon'), per_dataset):
+    for name, runs in zip(_ALL, per_dataset):
         full = runs[runs.compression == 1.0].final_test_acc
         worst = None
         for c in sorted(runs.compression.unique())[:-1]:
@@ -491,7 +495,7 @@ def _pipeline_evidence(*per_dataset):
     step itself, so FSA and the network ran at one commit, with the same FSA."""
     from scipy import stats
     parts, concordant, pairs = [], 0., 0
-    for name, runs in zip(('mnist', 'higgs', 'madelon'), per_dataset):
+    for name, runs in zip(_ALL, per_dataset):
         m = runs[runs.compression < 1].groupby(['method', 'compression']).distance_from_full.mean()
         fsa, nn_ = m['FSA (linear)'], m['NN pruned at init (FSA-guided)']
         here = 0.
@@ -505,7 +509,6 @@ def _pipeline_evidence(*per_dataset):
     return (f'pairs of compressions (20–80% kept) that FSA and the network pruned at init order alike, by their accuracy lost '
             f'against their own full model: {"; ".join(parts)}; {concordant:g} of {pairs} in all, one-sided binomial p={p:.3f}'), p < SIGNIFICANCE
 
-_ALL = ('mnist', 'higgs', 'madelon')
 CONCLUSIONS = (  # (the report's conclusion, the steps it rests on as (table, experiment, data set), the evidence)
     ('Dropout changes accuracy little but improves generalization (a smaller gap).', [(1, 'activations', 'mnist')], _dropout_evidence),
     ('SELU and SERLU generalize best with their dropouts, and SELU trains fastest.', [(1, 'activations', 'mnist')], _selu_evidence),
