@@ -660,7 +660,7 @@ def partial_dir(out: str | os.PathLike) -> Path:
 
 def _check_resume_options(partial: Path, name: str, options: dict):
     "Record `options` in `partial`, or refuse if its runs were trained under others (records are keyed by configuration and seed only)."
-    path, mine = partial/'options.json', json.loads(json.dumps(dict(experiment=name, options=options), default=str))
+    path, mine = partial/'options.json', _as_json(dict(experiment=name, options=options))
     if not path.exists():
         partial.mkdir(parents=True, exist_ok=True); atomic_write(path, json.dumps(mine, indent=2).encode()); return
     theirs = json.loads(path.read_text())

@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 
 from ..core import atomic_write, check_choice, resolve_device
 from ..data import DATASETS, DataSplit, load_dataset
-from ..harness import (_git_commit, get_experiment, grid_options, grid_size, partial_dir, register_experiment,
+from ..harness import (_as_json, _git_commit, get_experiment, grid_options, grid_size, partial_dir, register_experiment,
                                   register_option_check, run_experiment, run_grid, seeds_list)
 from ..models import REGISTRY, mlp
 from ..training import fit
@@ -226,7 +226,7 @@ def _step_options(step: PlanStep, overrides: dict) -> dict:
 
 def _check_plan_file(out: Path, options: dict):
     "Write OUT/plan.json on the first call; refuse a later call whose options differ (its runs would mix with these)."
-    path, mine = out/'plan.json', json.loads(json.dumps(options, default=str))
+    path, mine = out/'plan.json', _as_json(options)
     if path.exists():
         theirs = json.loads(path.read_text())
         if theirs != mine:
