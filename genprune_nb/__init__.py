@@ -9,7 +9,8 @@ __all__ = ['AnnealedPruning', 'annealing_schedule', 'apply_mask', 'Callback', 'c
            'get_mask', 'lecun_normal_', 'load_dataset', 'magnitude_prune', 'Maxout', 'maxout', 'mlp', 'prune_at_init',
            'register_activation', 'register_dataset', 'register_dropout', 'register_layer_kind', 'remove_masks',
            'resolve_device', 'SERLU', 'serlu', 'shift_dropout', 'ShiftDropout', 'SparseLinear', 'sparsity_report',
-           'tetris_mask', 'tetris_unstructured', 'to_semi_structured', 'to_sparse', 'torch_pruning_scheduler']
+           'tetris_mask', 'tetris_unstructured', 'to_semi_structured', 'to_sparse', 'torch_pruning_scheduler',
+           'unit_groups', 'UnitGroup']
 
 # %% ../nbs/index.ipynb #c91e8af6
 # The public API: the methods, for your own models and training loops. The report's experiments and the
@@ -23,6 +24,7 @@ from .dropout import ShiftDropout, shift_dropout
 from .models import count_parameters, lecun_normal_, mlp, register_activation, register_dropout
 from .prune.channel import channel_mask, channel_unstructured, to_semi_structured
 from .prune.compact import SparseLinear, compact, to_sparse
+from .prune.groups import UnitGroup, unit_groups
 from .prune.magnitude import AnnealedPruning, magnitude_prune
 from .prune.masks import apply_mask, get_mask, register_layer_kind, remove_masks, sparsity_report
 from .prune.tetris import tetris_mask, tetris_unstructured
@@ -45,4 +47,5 @@ _all_ = ['AnnealedPruning', 'annealing_schedule', 'apply_mask', 'Callback', 'cha
          'get_mask', 'lecun_normal_', 'load_dataset', 'magnitude_prune', 'Maxout', 'maxout', 'mlp', 'prune_at_init',
          'register_activation', 'register_dataset', 'register_dropout', 'register_layer_kind', 'remove_masks',
          'resolve_device', 'SERLU', 'serlu', 'shift_dropout', 'ShiftDropout', 'SparseLinear', 'sparsity_report',
-         'tetris_mask', 'tetris_unstructured', 'to_semi_structured', 'to_sparse', 'torch_pruning_scheduler']
+         'tetris_mask', 'tetris_unstructured', 'to_semi_structured', 'to_sparse', 'torch_pruning_scheduler',
+         'unit_groups', 'UnitGroup']

@@ -31,9 +31,9 @@ from ..prune.tetris import tetris_mask
 from ..training import Callback, fit, make_optimizer
 
 # %% auto #0
-__all__ = ['MEMORY_FORMATS', 'bench_train', 'bench_activations', 'authors_fsa_driver', 'bench_fsa', 'bench_busy', 'bench_pruning',
-           'small_cnn', 'model_macs', 'bench_structured', 'bench_sparse', 'bench_masks', 'bench_semi_structured',
-           'bench_pipeline', 'bench_grid']
+__all__ = ['MEMORY_FORMATS', 'GRAPH_MODELS', 'bench_train', 'bench_activations', 'authors_fsa_driver', 'bench_fsa', 'bench_busy',
+           'bench_pruning', 'small_cnn', 'model_macs', 'bench_structured', 'bench_sparse', 'bench_graphs',
+           'bench_masks', 'bench_semi_structured', 'bench_pipeline', 'bench_grid']
 
 # %% ../../nbs/18_benchmarks.ipynb #fa5c51a4
 def bench_train(dataset: str = 'mnist', epochs: int = 3, hidden=(512, 512), batch_size: int = 128, device: str = 'auto',
@@ -626,6 +626,87 @@ def bench_sparse(densities=(0.5, 0.1, 0.02), width: int = 1024, repeat: int = 10
     return pd.DataFrame(rows)
 
 register_benchmark('structured', bench_structured); register_benchmark('sparse', bench_sparse);
+
+# %% ../../nbs/18_benchmarks.ipynb #3b9c2d7e
+GRAPH_MODELS = {'resnet18': 'resnet18', 'mobilenet_v2': 'mobilenet_v2'}
+
+def _fresh_twin(model: nn.Module) -> nn.Module:
+    "The same architecture built anew: every parameter and buffer a fresh contiguous tensor, nothing left of the pruning."
+    twin = copy.deepcopy(model)
+    with torch.no_grad():
+        for module in twin.modules():
+            for name, p in list(module._parameters.items()):
+                if p is not None: module._parameters[name] = nn.Parameter(torch.randn_like(p).contiguous(), p.requires_grad)
+            for name, b in list(module._buffers.items()):
+                if b is not None and b.is_floating_point(): module._buffers[name] = b.clone().contiguous()
+    return twin
+
+def bench_graphs(models=('resnet18', 'mobilenet_v2'), kept=(0.5, 0.25), image_size: int = 64, batch: int = 64, repeat: int = 10,
+                 device='cpu') -> pd.DataFrame:
+    """Residual and depthwise graphs unit-pruned by group and compacted: throughput of dense, masked, compact and the
+    compact architecture built anew, side by side, with parameters and the FLOP ratio.
+
+    Parameters
+    ----------
+    models : str or sequence of str, default ('resnet18', 'mobilenet_v2')
+        torchvision models (10 classes), among `GRAPH_MODELS`.
+    kept : float or sequence of float, default (0.5, 0.25)
+        Fractions of each group's units kept (`magnitude_prune(..., granularity='unit')`).
+    image_size : int, default 64
+        Height and width of the random RGB inputs.
+    batch : int, default 64
+        Images per timed call.
+    repeat : int, default 10
+        Timed calls per throughput (median).
+    device : str, default 'cpu'
+        Where to run ('auto', 'cpu', 'cuda', 'cuda:N').
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per model, fraction and variant: params, flop_ratio, throughput (images/s), speedup over dense,
+        vs_twin (throughput over the same architecture built anew), max_error (compact vs. masked outputs).
+
+    Raises
+    ------
+    ValueError
+        If a model or a fraction is not allowed, or torch-pruning is missing.
+    """
+    import torchvision
+    names = (models,) if isinstance(models, str) else tuple(models)
+    for name in names: check_choice('models', name, tuple(GRAPH_MODELS))
+    kept, dev = check_fractions('kept', kept), resolve_device(device)
+    check_int('image_size', image_size, 16); check_int('batch', batch); check_int('repeat', repeat)
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(batch, 3, image_size, image_size, generator=g).to(dev)
+    rows = []
+    for name in names:
+        torch.manual_seed(0)
+        dense = getattr(torchvision.models, GRAPH_MODELS[name])(num_classes=10).to(dev)
+        with torch.no_grad():
+            for _ in range(3): dense.train()(torch.randn_like(x[:16]))  # BatchNorm statistics off their initial values
+        dense.eval()
+        variants = [(1.0, 'dense', dense)]
+        for keep in kept:
+            masked = magnitude_prune(copy.deepcopy(dense), keep, granularity='unit', example_input=x[:2]).eval()
+            small = compact(masked, x[:2]).eval()
+            variants += [(keep, 'masked (unit)', masked), (keep, 'compact', small), (keep, 'built anew', _fresh_twin(small).eval())]
+        dense_macs = model_macs(dense, x[:1])
+        with torch.no_grad(): outputs = {id(m): m(x[:8]) for _, v, m in variants if v in ('masked (unit)', 'compact')}
+        for keep, variant, model in variants:
+            twin = next((m for k, v, m in variants if k == keep and v == 'built anew'), None) if variant == 'compact' else None
+            speeds = [throughput(model, x, repeat, dev)] + ([throughput(twin, x, repeat, dev)] if twin is not None else [])
+            masked = next((m for k, v, m in variants if k == keep and v == 'masked (unit)'), None)
+            error = float((outputs[id(model)] - outputs[id(masked)]).abs().max()) if variant == 'compact' else float('nan')
+            rows.append(dict(model=name, kept=keep, variant=variant, params=sum(p.numel() for p in model.parameters()),
+                             flop_ratio=dense_macs/model_macs(model, x[:1]), throughput=speeds[0],
+                             vs_twin=speeds[0]/speeds[1] if twin is not None else float('nan'), max_error=error))
+    table = pd.DataFrame(rows)
+    dense_speed = table[table.variant == 'dense'].set_index('model').throughput
+    table.insert(table.columns.get_loc('throughput') + 1, 'speedup', table.throughput/table.model.map(dense_speed))
+    return table
+
+register_benchmark('graphs', bench_graphs);
 
 # %% ../../nbs/18_benchmarks.ipynb #ad9ef2bc
 def bench_masks(sizes=(4096, 16384), n_bins: int = 100, pool_size: int = 2, weights=('normal', 'uniform'), repeat: int = 3,

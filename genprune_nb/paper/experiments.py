@@ -21,7 +21,7 @@ from ..models import REGISTRY, mlp
 from ..training import fit
 
 # %% auto #0
-__all__ = ['MLP_OPTIONS', 'REPORT_WIDTH', 'TABLE6_WIDTH', 'REPRODUCTION_PLAN', 'PLAN_OPTIONS', 'train_mlp', 'load_for_experiment', 'run_mlp_grid', 'demo', 'PlanStep', 'reproduce', 'TABLE1', 'OWN_DROPOUT', 'plot_loss_curves', 'activations_experiment', 'dropout_sweep_experiment', 'ABLATION', 'RIDGE_SWEEP', 'PAPER_NAMES', 'CLASSIFICATION_METHODS', 'REGRESSION_METHODS', 'METHODS', 'make_fsa_synthetic', 'timed_fit', 'paper_tables', 'fsa_synthetic', 'compare_with_paper', 'plot_fsa_synthetic', 'l1_selection_pipeline', 'plot_fsa', 'fsa_experiment', 'PRUNING_METRICS', 'VARIANTS', 'score_pruned', 'plot_nonzero', 'anneal_compression_experiment', 'same_size_hidden', 'anneal_variants_experiment', 'UNIT_METHODS', 'throughput', 'unit_prune_experiment', 'tetris_experiment', 'channel_prune_experiment', 'PIPELINE_METHODS', 'plot_pipeline', 'pipeline_experiment']
+__all__ = ['MLP_OPTIONS', 'REPORT_WIDTH', 'TABLE6_WIDTH', 'REPRODUCTION_PLAN', 'PLAN_OPTIONS', 'train_mlp', 'load_for_experiment', 'run_mlp_grid', 'demo', 'PlanStep', 'reproduce', 'TABLE1', 'OWN_DROPOUT', 'plot_loss_curves', 'activations_experiment', 'dropout_sweep_experiment', 'ABLATION', 'RIDGE_SWEEP', 'PAPER_NAMES', 'CLASSIFICATION_METHODS', 'REGRESSION_METHODS', 'METHODS', 'make_fsa_synthetic', 'timed_fit', 'paper_tables', 'fsa_synthetic', 'compare_with_paper', 'plot_fsa_synthetic', 'l1_selection_pipeline', 'plot_fsa', 'fsa_experiment', 'PRUNING_METRICS', 'VARIANTS', 'score_pruned', 'plot_nonzero', 'anneal_compression_experiment', 'same_size_hidden', 'anneal_variants_experiment', 'UNIT_METHODS', 'UNIT_MODELS', 'throughput', 'resnet20', 'unit_prune_experiment', 'unit_prune_verdicts', 'tetris_experiment', 'channel_prune_experiment', 'PIPELINE_METHODS', 'plot_pipeline', 'pipeline_experiment']
 
 # %% ../../nbs/05_experiments.ipynb #4262a8bd
 register_option_check('dataset', lambda name: check_choice('dataset', name, sorted(DATASETS)));
@@ -1002,9 +1002,13 @@ def anneal_variants_experiment(dataset='mnist', epochs=20, hidden=(512, 512), co
     return runs
 
 # %% ../../nbs/13_compact.ipynb #afd6fda8
-from ..core import check_fractions
+import math
+from ..core import check_choice, check_fractions
+from ..prune.masks import sparsity_report
+from ..schedule import torch_pruning_scheduler
 from ..harness import median_time
 from ..prune.compact import compact
+from ..prune.groups import _torch_pruning
 
 def throughput(model, x, repeat: int, device) -> float:
     """Samples per second of `model(x)` (no gradients; median of `repeat` calls after 3 warm-up calls).
@@ -1028,18 +1032,79 @@ def throughput(model, x, repeat: int, device) -> float:
     with torch.no_grad(): t, _ = median_time(lambda: model(x), repeat=repeat, device=device, warmup=3)
     return len(x)/t
 
-UNIT_METHODS = ('torch-pruning: group-L2 magnitude, one-shot + fine-tune', 'annealed units (layer)', 'annealed units (global)',
-                'units pruned at init', 'smaller dense model')
+# no commas in the names: `--set methods=A,B` lists them
+UNIT_METHODS = ('torch-pruning: one-shot + fine-tune', 'annealed units (layer)', 'annealed units (global)', 'units pruned at init',
+                'smaller dense model', 'torch-pruning: iterative (linear)', 'torch-pruning: iterative (FSA schedule)')
+UNIT_MODELS = ('mlp', 'resnet20')
 
-def _torch_pruning():
-    try: import torch_pruning
-    except ImportError: raise ValueError('the Torch-Pruning baseline needs the package torch-pruning: pip install -e ".[torch-pruning]"') from None
-    return torch_pruning
+class _BasicBlock(nn.Module):
+    "conv-BN-ReLU-conv-BN plus the shortcut (a 1×1 conv-BN where the shape changes), then ReLU: He et al.'s basic block."
+    def __init__(self, c_in: int, inner: int, c_out: int, stride: int):
+        super().__init__()
+        self.conv1, self.bn1 = nn.Conv2d(c_in, inner, 3, stride, 1, bias=False), nn.BatchNorm2d(inner)
+        self.conv2, self.bn2 = nn.Conv2d(inner, c_out, 3, 1, 1, bias=False), nn.BatchNorm2d(c_out)
+        self.shortcut = (nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride, bias=False), nn.BatchNorm2d(c_out))
+                         if stride != 1 or c_in != c_out else nn.Identity())
+    def forward(self, x):
+        return torch.relu(self.bn2(self.conv2(torch.relu(self.bn1(self.conv1(x))))) + self.shortcut(x))
 
-@register_experiment('unit-prune', group=('dataset', 'method', 'kept'), metrics=('test_acc', 'prune_seconds', 'params', 'throughput_b256', 'train_time'))
+def resnet20(n_features: int = 784, n_classes: int = 10, widths=(16, 32, 64), inner_widths=None, blocks: int = 3) -> nn.Sequential:
+    """The CIFAR ResNet-20 of He et al. (2016) for flat square grayscale images (28×28 by default): a 3×3 stem, three
+    stages of `blocks` basic blocks (strides 1, 2, 2), global average pooling and a Linear classifier.
+
+    Parameters
+    ----------
+    n_features : int, default 784
+        Pixels per image (a square number).
+    n_classes : int, default 10
+        Outputs.
+    widths : sequence of 3 int, default (16, 32, 64)
+        Channels of each stage's residual stream.
+    inner_widths : sequence of int, optional
+        Channels inside each block (3·`blocks` of them); default: its stage's width.
+    blocks : int, default 3
+        Basic blocks per stage (3 gives 20 layers).
+
+    Returns
+    -------
+    nn.Sequential
+        The network; it takes flat `(N, n_features)` inputs.
+    """
+    side = math.isqrt(n_features)
+    if side*side != n_features: raise ValueError(f'n_features must be a square number of pixels, got {n_features}')
+    inner = list(inner_widths) if inner_widths is not None else [w for w in widths for _ in range(blocks)]
+    if len(widths) != 3 or len(inner) != 3*blocks:
+        raise ValueError(f'widths must give 3 stage widths and inner_widths {3*blocks} block widths, got {len(widths)} and {len(inner)}')
+    layers, c = [nn.Unflatten(1, (1, side, side)), nn.Conv2d(1, widths[0], 3, 1, 1, bias=False), nn.BatchNorm2d(widths[0]), nn.ReLU()], widths[0]
+    for stage, width in enumerate(widths):
+        for b in range(blocks):
+            layers.append(_BasicBlock(c, inner[stage*blocks + b], width, 2 if stage and not b else 1)); c = width
+    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c, n_classes))
+
+def _resnet20_built_directly(small: nn.Sequential, n_features: int, n_classes: int) -> nn.Sequential:
+    "A fresh `resnet20` with the widths of a pruned (compact) one: its architecture built directly."
+    blocks = [m for m in small if isinstance(m, _BasicBlock)]
+    widths = [blocks[i].conv2.out_channels for i in (0, len(blocks)//3, 2*len(blocks)//3)]
+    net = resnet20(n_features, n_classes, widths, [b.conv1.out_channels for b in blocks], len(blocks)//3)
+    net[1] = nn.Conv2d(1, small[1].out_channels, 3, 1, 1, bias=False); net[2] = nn.BatchNorm2d(small[1].out_channels)
+    return net
+
+def _build(model: str, data, hidden, keep: float = 1.):
+    "The experiment's network, its widths scaled by `keep`."
+    scaled = lambda ws: [max(1, round(w*keep)) for w in ws]
+    if model == 'mlp': return mlp(data.n_features, scaled(hidden), data.n_classes)
+    return resnet20(data.n_features, data.n_classes, scaled((16, 32, 64)))
+
+@register_experiment('unit-prune', group=('model', 'dataset', 'method', 'kept'),
+                     metrics=('test_acc', 'prune_seconds', 'params', 'macs', 'throughput_b256', 'throughput_vs_direct', 'train_time'))
 def unit_prune_experiment(dataset=None, datasets=('mnist', 'fashion-mnist'), kept=(0.5, 0.25), epochs=20, finetune_epochs=None,
-                          hidden=(512, 512), batch_size=128, lr=1e-3, n_train=None, n_test=None, seeds=(0, 1, 2), device='auto', resume_dir=None):
-    """Unit pruning (annealed by layer or globally, or at init) vs. Torch-Pruning's group-L2 magnitude pruner and a smaller dense MLP: same model, same units kept, same fine-tuning epochs.
+                          model='mlp', hidden=(512, 512), methods=UNIT_METHODS, mu=10., batch_size=128, lr=1e-3, n_train=None,
+                          n_test=None, seeds=(0, 1, 2), device='auto', resume_dir=None):
+    """Unit pruning (annealed by layer or globally, or at init) vs. Torch-Pruning's group-L2 magnitude pruner (one shot +
+    fine-tune, or iterative with its linear schedule or the FSA schedule) and a smaller dense network: same network, same
+    units kept, same epochs in all.
+
+    The methods (`UNIT_METHODS`) are named without commas, so `--set methods=A,B` selects some of them.
 
     Parameters
     ----------
@@ -1048,13 +1113,20 @@ def unit_prune_experiment(dataset=None, datasets=('mnist', 'fashion-mnist'), kep
     datasets : sequence of str, default ('mnist', 'fashion-mnist')
         Data sets.
     kept : float or sequence of float, default (0.5, 0.25)
-        Fractions of each hidden layer's units kept.
+        Fractions of each group's units kept.
     epochs : int, default 20
         Epochs of every method in all.
     finetune_epochs : int, optional
-        Fine-tuning epochs after Torch-Pruning's one shot (default: half of `epochs`, where the annealing ends).
+        Epochs after the pruning ends (default: half of `epochs`, where the annealing schedule ends): Torch-Pruning's
+        one shot comes before them, its iterative steps after each epoch before them.
+    model : {'mlp', 'resnet20'}, default 'mlp'
+        The network: an MLP of `hidden` widths, or the CIFAR ResNet-20 (widths 16/32/64) for 28×28 images.
     hidden : sequence of int, default (512, 512)
-        Hidden widths.
+        The MLP's hidden widths.
+    methods : sequence of str, default UNIT_METHODS
+        The methods compared.
+    mu : float, default 10.0
+        The FSA schedule's annealing rate (annealed units, and Torch-Pruning's iterative pruner with the FSA schedule).
     batch_size : int, default 128
         Training batch size.
     lr : float, default 1e-3
@@ -1071,20 +1143,23 @@ def unit_prune_experiment(dataset=None, datasets=('mnist', 'fashion-mnist'), kep
     Returns
     -------
     pandas.DataFrame
-        One row per data set, method, fraction kept and seed: test accuracy, pruning seconds, parameters of the compact
-        model, its throughput at batch 256, training time.
+        One row per data set, method, fraction kept and seed: test accuracy, pruning seconds, parameters and MACs of
+        the compact model, its throughput at batch 256 and over the same architecture built directly, training time.
 
     Raises
     ------
     ValueError
-        If a fraction is out of (0, 1], `finetune_epochs` is not between 1 and epochs − 1, or torch-pruning is missing
-        (with the pip command).
+        If a fraction is out of (0, 1], `finetune_epochs` is not between 1 and epochs − 1, a model or method is not
+        known, or torch-pruning is missing (with the pip command).
     """
     kept = check_fractions('kept', kept)
+    check_choice('model', model, UNIT_MODELS)
+    methods = (methods,) if isinstance(methods, str) else tuple(methods)
+    for m in methods: check_choice('methods', m, UNIT_METHODS)
     finetune = epochs//2 if finetune_epochs is None else finetune_epochs  # the annealing schedule ends at half the epochs
     if not 0 < finetune < epochs: raise ValueError(f'finetune_epochs must be between 1 and epochs - 1 = {epochs - 1}, got {finetune}')
     names, cache = ((dataset,) if dataset else tuple(datasets)), {}
-    _torch_pruning()  # a missing package fails before any training
+    tp = _torch_pruning('the Torch-Pruning baselines')  # a missing package fails before any training
     def data_for(name):
         if name not in cache: cache[name] = load_for_experiment(name, n_train, n_test)
         return cache[name]
@@ -1093,32 +1168,84 @@ def unit_prune_experiment(dataset=None, datasets=('mnist', 'fashion-mnist'), kep
         dev, fit_cfg = resolve_device(device), dict(batch_size=batch_size, lr=lr)
         x256 = data.x_test[:256].to(dev)
         torch.manual_seed(seed)
-        widths = [max(1, round(h*keep)) for h in hidden] if method == UNIT_METHODS[4] else list(hidden)
-        model, prune_s = mlp(data.n_features, widths, data.n_classes), 0.
-        if method == UNIT_METHODS[0]:
-            tp = _torch_pruning()
-            s0, _ = train_mlp(data, fit_cfg, seed, epochs - finetune, device, model=model)
-            t = time.perf_counter()
-            tp.pruner.MagnitudePruner(model, x256[:1], importance=tp.importance.GroupMagnitudeImportance(p=2),
-                                      pruning_ratio=1 - keep, ignored_layers=[model.out]).step()
-            prune_s = time.perf_counter() - t
-            s, _ = train_mlp(data, fit_cfg, seed, finetune, device, model=model)
-            train_s, small = s0['train_time'] + s['train_time'], model
+        net, prune_s, train_s = _build(model, data, hidden, keep if method == 'smaller dense model' else 1.), 0., 0.
+        example = x256[:2]
+        if method.startswith('torch-pruning'):
+            output = [m for m in net.modules() if isinstance(m, nn.Linear)][-1]
+            iterative = 'iterative' in method
+            steps = epochs - finetune if iterative else 1
+            schedule = ({} if not iterative else dict(iterative_steps=steps, iterative_pruning_ratio_scheduler=torch_pruning_scheduler(mu))
+                        if 'FSA' in method else dict(iterative_steps=steps))
+            pruner = tp.pruner.MagnitudePruner(net.to(dev), example, importance=tp.importance.GroupMagnitudeImportance(p=2),
+                                               pruning_ratio=1 - keep, ignored_layers=[output], **schedule)
+            # Torch-Pruning replaces the pruned tensors: each stretch of training between its steps has a fresh optimizer
+            stretches = [1]*steps if iterative else [epochs - finetune]
+            for i, n in enumerate(stretches):
+                s, _ = train_mlp(data, fit_cfg, seed + 1000*i, n, device, model=net); train_s += s['train_time']
+                t = time.perf_counter(); pruner.step(); prune_s += time.perf_counter() - t
+            s, _ = train_mlp(data, fit_cfg, seed, finetune, device, model=net); train_s += s['train_time']
+            small = net
         else:
             callbacks = []
-            if method in UNIT_METHODS[1:3]:
-                callbacks = [AnnealedPruning(model, keep, epochs, granularity='unit', scope='layer' if method == UNIT_METHODS[1] else 'global')]
-            if method == UNIT_METHODS[3]:
-                t = time.perf_counter(); magnitude_prune(model, keep, granularity='unit'); prune_s = time.perf_counter() - t
-            s, h = train_mlp(data, fit_cfg, seed, epochs, device, ck, callbacks=callbacks, model=model)
+            if method.startswith('annealed units'):
+                callbacks = [AnnealedPruning(net, keep, epochs, mu=mu, granularity='unit', scope='layer' if '(layer)' in method else 'global',
+                                             example_input=None if model == 'mlp' else example)]
+            if method == 'units pruned at init':
+                t = time.perf_counter(); magnitude_prune(net, keep, granularity='unit', example_input=example); prune_s = time.perf_counter() - t
+            s, h = train_mlp(data, fit_cfg, seed, epochs, device, ck, callbacks=callbacks, model=net)
             if callbacks: prune_s = float(h.callback_time.sum())
-            train_s, small = s['train_time'], compact(model, x256) if method != UNIT_METHODS[4] else model
-        return dict(test_acc=s['final_test_acc'], prune_seconds=prune_s, params=count_parameters(small)[1],
-                    throughput_b256=throughput(small.eval(), x256, 20, dev), train_time=train_s), None
-    cfgs = [dict(dataset=n, method=m, kept=k) for n in names for k in kept for m in UNIT_METHODS]
+            train_s, small = s['train_time'], compact(net, x256[:8]) if method != 'smaller dense model' else net
+        small.eval()
+        direct = (_build('mlp', data, [m.out_features for m in small.modules() if isinstance(m, nn.Linear)][:-1]) if model == 'mlp'
+                  else _resnet20_built_directly(small, data.n_features, data.n_classes)).to(dev).eval()
+        speed = throughput(small, x256, 20, dev)
+        return dict(test_acc=s['final_test_acc'], prune_seconds=prune_s, params=count_parameters(small)[1], macs=int(sparsity_report(small, x256[:1]).set_index('layer').loc['total', 'dense_macs']),
+                    throughput_b256=speed, throughput_vs_direct=speed/throughput(direct, x256, 20, dev), train_time=train_s), None
+    cfgs = [dict(model=model, dataset=n, method=m, kept=k) for n in names for k in kept for m in methods]
     runs = run_grid(cfgs, seeds, train, resume_dir)
     runs.attrs['data_note'] = ' '.join(data_for(n).note for n in names)
     return runs
+
+# %% ../../nbs/13_compact.ipynb #02a26ad0
+def unit_prune_verdicts(summary: pd.DataFrame) -> pd.DataFrame:
+    """The `unit-prune` experiment's verdicts, by the rules stated before its runs.
+
+    Per network, data set and fraction kept, each annealed method is compared with Torch-Pruning's best method (the
+    highest mean accuracy of its three). It is **level or ahead** when its mean accuracy is at least Torch-Pruning's
+    best minus one standard error of the difference, $\\sqrt{s_a^2/n_a + s_t^2/n_t}$ over seeds; otherwise it
+    **trails** by the gap. Compaction **holds** when the compact model runs at ≥ 0.9 of the throughput of its
+    architecture built directly (mean over seeds).
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        The experiment's `unit-prune_summary.csv`: model, dataset, method, kept, `test_acc_mean`, `test_acc_std`,
+        `throughput_vs_direct_mean`, `n_seeds`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per network, data set, fraction and annealed method: its accuracy, Torch-Pruning's best and which,
+        the gap in points and in standard errors, the accuracy verdict, the lowest compaction ratio of the
+        configuration and its verdict.
+    """
+    rows = []
+    for (model, dataset, kept), runs in summary.groupby(['model', 'dataset', 'kept'], sort=False):
+        by_method = runs.set_index('method')
+        tp = by_method[by_method.index.str.startswith('torch-pruning')]
+        if tp.empty: continue
+        best = tp.test_acc_mean.idxmax()
+        compaction = float(by_method.throughput_vs_direct_mean.drop('smaller dense model', errors='ignore').min())
+        for method in [m for m in by_method.index if m.startswith('annealed units')]:
+            a, t = by_method.loc[method], by_method.loc[best]
+            se = math.sqrt(a.test_acc_std**2/a.n_seeds + t.test_acc_std**2/t.n_seeds)
+            gap = a.test_acc_mean - t.test_acc_mean
+            rows.append(dict(model=model, dataset=dataset, kept=kept, method=method, test_acc=a.test_acc_mean,
+                             torch_pruning_best=best, torch_pruning_acc=t.test_acc_mean, gap_points=100*gap,
+                             gap_se=gap/se if se > 0 else float("nan"),
+                             accuracy='level or ahead' if gap >= -se else 'trails',
+                             lowest_vs_direct=compaction, compaction='holds' if compaction >= 0.9 else 'misses'))
+    return pd.DataFrame(rows)
 
 # %% ../../nbs/14_tetris.ipynb #bb1e9fb5
 import copy

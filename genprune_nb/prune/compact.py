@@ -4,51 +4,17 @@
 
 # %% ../../nbs/13_compact.ipynb #72a503bc
 from __future__ import annotations
-import copy, math
+import math
 
 import torch
-from torch import fx, nn
+from torch import nn
 
 from ..core import check_fraction, check_module, check_tensor, forward_checked
-from .masks import POOL_KINDS, PRUNABLE, layer_kind, remove_masks
+from .masks import POOL_KINDS, PRUNABLE, layer_kind, prunable_parameters
+from .groups import _CONV, _chain, _classify, _dependency_graph, _plain_copy, _torch_pruning
 
 # %% auto #0
 __all__ = ['compact', 'SparseLinear', 'to_sparse']
-
-# %% ../../nbs/13_compact.ipynb #0386d0a1
-_CONV = (nn.Conv1d, nn.Conv2d, nn.Conv3d)
-class _Leaves(fx.Tracer):
-    "Every module without children is one node: the walk sees layers, not their insides."
-    def is_leaf_module(self, m: nn.Module, qualname: str) -> bool: return next(m.children(), None) is None
-
-def _describe(node, modules) -> str:
-    if node.op == 'call_module': return f'{node.target} ({type(modules[node.target]).__name__})'
-    if node.op == 'placeholder': return f'the input {node.name!r}'
-    return f'{node.name} ({getattr(node.target, "__name__", node.target)})'
-
-def _chain(model: nn.Module) -> list[tuple[str, nn.Module]]:
-    "The model's forward as a chain of (name, module); a graph that is not a chain raises, naming where it branches."
-    try: graph = _Leaves().trace(model)
-    except Exception as e: raise ValueError(f'compact cannot trace the model ({type(e).__name__}: {e}); it follows chains of layers') from None
-    modules, chain, prev = dict(model.named_modules()), [], None
-    for node in graph.nodes:
-        if node.op == 'output': break
-        where = _describe(node, modules)
-        if len(node.users) != 1:
-            raise ValueError(f'compact cannot follow {where}: its output is used {len(node.users)} times (a residual add, '
-                             'a concat or a branch); it follows chains of layers')
-        if node.op != 'placeholder' and node.all_input_nodes != [prev]:
-            raise ValueError(f'compact cannot follow {where}: it combines {len(node.all_input_nodes)} tensors; it follows chains of layers')
-        is_flatten = (node.op == 'call_function' and node.target is torch.flatten) or (node.op == 'call_method' and node.target == 'flatten')
-        if node.op == 'call_module': chain.append((node.target, modules[node.target]))
-        elif is_flatten:
-            start = node.args[1] if len(node.args) > 1 else node.kwargs.get('start_dim', 0)
-            if start != 1: raise ValueError(f'compact cannot follow {where}: only a flatten from dim 1 (per sample) keeps units apart')
-            chain.append((node.name, nn.Flatten()))
-        elif node.op != 'placeholder':
-            raise ValueError(f'compact cannot follow {where}: it is not a layer compact knows; write it as a module')
-        prev = node
-    return chain
 
 # %% ../../nbs/13_compact.ipynb #ebde1e76
 def _dead_units(layer: nn.Module) -> torch.Tensor:
@@ -138,6 +104,16 @@ def _remove_units(chain, a: int, b: int, shape: torch.Size):
         if layer_kind(m) == 'per_channel': _slice(m, keep_out=~gone if m.num_features == len(gone) else ~post)
     _slice(nxt, keep_in=~per_input)
 
+def _check_same(reference, out, rtol: float = 1e-4):
+    "The last guard: a compact copy whose outputs differ from the model's is an error, never a result."
+    if not (isinstance(reference, torch.Tensor) and isinstance(out, torch.Tensor)): return
+    scale = float(reference.abs().max()) if reference.numel() else 0.
+    error = float((out - reference).abs().max()) if out.shape == reference.shape else float('inf')
+    if not error <= rtol*scale + 1e-6:
+        raise ValueError(f'compact: the compact copy would give other outputs than the model (max error {error:.3g} at scale '
+                         f'{scale:.3g}): a module in its graph does not pass a removed channel on as Torch-Pruning assumes; '
+                         'the model is left as it is. Please report it with the model.')
+
 def _output_shapes(model: nn.Module, chain, example_input) -> dict[str, torch.Size]:
     "The output shape of every module of the chain on `example_input` (one forward pass, eval mode)."
     shapes, hooks, named = {}, [], dict(model.named_modules())
@@ -149,9 +125,74 @@ def _output_shapes(model: nn.Module, chain, example_input) -> dict[str, torch.Si
         for h in hooks: h.remove()
     return shapes
 
-def _plain_copy(model: nn.Module) -> nn.Module:
-    "A deep copy of `model` with every mask baked in and no parametrization left; `model` is untouched."
-    return remove_masks(copy.deepcopy(model))
+def _reads(model, consumers, x) -> dict:
+    "What each consumer layer reads: its input on `x` (eval mode), by module."
+    seen, hooks = {}, [m.register_forward_pre_hook(lambda mod, i: seen.__setitem__(id(mod), i[0].detach())) for _, m, _ in consumers]
+    try: model(x)
+    finally:
+        for h in hooks: h.remove()
+    return seen
+
+def _dead_channels(members, size) -> torch.Tensor:
+    "Units of a group whose every writing tensor is 0: rows and bias entries, normalization scale and shift."
+    dead = torch.ones(size, dtype=torch.bool, device=members[0][1].weight.device)
+    for _, m, role, index, _ in members:
+        zero = (m.weight.flatten(1) == 0).all(1) if role == 'rows' else m.weight == 0
+        if getattr(m, 'bias', None) is not None: zero = zero & (m.bias == 0)
+        dead &= zero[index]
+    return dead
+
+@torch.no_grad()
+def _fold_or_keep(group_size, dead, consumers, reads) -> torch.Tensor:
+    """The dead units that can go: each consumer reads them as a constant, 0 or folded into its bias.
+
+    A constant that is not 0 is folded into a Linear's or an unpadded, ungrouped Conv's bias; into a padded Conv it
+    cannot be (the padding's zeros are not the constant), so such a unit stays.
+    """
+    removable = dead.clone()
+    plans = []
+    for _, m, index in consumers:
+        x = reads[id(m)]
+        per_unit = len(index)//group_size
+        cols = index.view(group_size, per_unit)
+        v = x.movedim(1, -1).reshape(-1, x.shape[1]) if isinstance(m, _CONV) else x.reshape(-1, x.shape[-1])
+        v = v[:, cols.flatten()].view(len(v), group_size, per_unit)
+        const = v[0]
+        constant = (v == const).all(0).all(1)
+        zero = (const == 0).all(1)
+        foldable = isinstance(m, nn.Linear) or (m.groups == 1 and not _pads(m))
+        removable &= constant & (zero | foldable)
+        plans.append((m, cols, const))
+    for m, cols, const in plans:
+        go = removable & ~(const == 0).all(1)
+        if not go.any(): continue
+        c, w = cols[go].flatten(), m.weight
+        folded = w[:, c] @ const[go].flatten() if isinstance(m, nn.Linear) else (w[:, c].flatten(2).sum(2)*const[go].flatten()).sum(1)
+        if m.bias is None: m.bias = nn.Parameter(torch.zeros(w.shape[0], dtype=w.dtype, device=w.device))
+        m.bias += folded
+    return removable
+
+@torch.no_grad()
+def _compact_graph(small: nn.Module, example_input: torch.Tensor) -> nn.Module:
+    "Remove the dead channels of every group of Torch-Pruning's dependency graph, group by group, folding constants."
+    tp = _torch_pruning('compact of a model that is not a chain of layers')
+    DG = _dependency_graph(tp, small, example_input, 'compact')
+    names = {id(m): n for n, m in small.named_modules()}
+    output = prunable_parameters(small)[-1][1]
+    # get_all_groups yields each group from the current graph: the groups already pruned have updated its indices
+    for group in DG.get_all_groups(ignored_layers=[output], root_module_types=list(PRUNABLE)):
+        parts, why = _classify(DG, group, names)
+        if why is not None: continue  # its channels are not exact zeros: they stay
+        members, consumers = parts
+        size = len(group[0][1])
+        dead = _dead_channels(members, size)
+        if not dead.any(): continue
+        go = _fold_or_keep(size, dead, consumers, _reads(small, consumers, example_input))
+        if go.all(): go[0] = False  # keep one channel, so every layer stays a layer
+        if not go.any(): continue
+        dep, idxs = group[0]
+        DG.get_pruning_group(dep.target.module, dep.handler, [idxs[i] for i in go.nonzero().flatten().tolist()]).prune()
+    return small
 
 @torch.no_grad()
 def compact(model: nn.Module, example_input: torch.Tensor) -> nn.Module:
@@ -159,15 +200,18 @@ def compact(model: nn.Module, example_input: torch.Tensor) -> nn.Module:
 
     A unit whose incoming weights and bias are all zero (a pruned unit) outputs a constant; it is removed from its layer,
     from the BatchNorm after it, and from the next layer's inputs, whose bias absorbs the constant the unit passed on. In
-    eval mode the copy gives the masked model's outputs. It follows chains of layers (an `nn.Sequential`, or a module whose
-    forward is one), through the registered layer kinds (`register_layer_kind`) and flattens; `model` keeps its masks.
+    eval mode the copy gives the masked model's outputs. A chain of layers (an `nn.Sequential`, or a module whose forward
+    is one) is followed through the registered layer kinds (`register_layer_kind`) and flattens. Any other graph (residual
+    adds, concats, depthwise convs) is pruned group by group on Torch-Pruning's dependency graph (see `unit_groups`): a
+    group's channel goes when every tensor writing it is 0 and every layer reading it reads a constant that is 0 or folds
+    into its bias. `model` keeps its masks.
 
     Parameters
     ----------
     model : nn.Module
         A model, masked or not (e.g. after `magnitude_prune(..., granularity='unit')`).
     example_input : torch.Tensor
-        One batch of inputs, to trace the shapes.
+        One batch of inputs (a few samples suffice), to trace the shapes and the graph, and to check the result.
 
     Returns
     -------
@@ -179,8 +223,10 @@ def compact(model: nn.Module, example_input: torch.Tensor) -> nn.Module:
     TypeError
         If `model` is not an `nn.Module` or `example_input` not a tensor.
     ValueError
-        If the model cannot take `example_input`, the graph is not a chain (a residual add, a concat, a branch), a module between two layers has no registered
-        kind, or a zero-padded constant channel cannot be removed exactly (it then stays; this is not an error).
+        If the model cannot take `example_input`, a module between two layers of a chain has no registered kind, a graph
+        that is not a chain cannot be traced or torch-pruning is missing (with the pip command), or the compact copy's
+        outputs would differ from the model's. A zero-padded constant channel that cannot be removed exactly stays;
+        that is not an error.
 
     Examples
     --------
@@ -192,10 +238,14 @@ def compact(model: nn.Module, example_input: torch.Tensor) -> nn.Module:
     check_module('model', model, 'compact'); check_tensor('example_input', example_input, 'compact')
     small = _plain_copy(model)
     training = model.training; small.eval()
-    chain = _chain(small)
-    shapes = _output_shapes(small, chain, example_input)
-    layers = [i for i, (_, m) in enumerate(chain) if isinstance(m, PRUNABLE)]
-    for a, b in zip(layers, layers[1:]): _remove_units(chain, a, b, shapes[chain[a][0]])
+    reference = forward_checked(small, example_input, 'compact: example_input')
+    try: chain = _chain(small)
+    except ValueError: _compact_graph(small, example_input)
+    else:
+        shapes = _output_shapes(small, chain, example_input)
+        layers = [i for i, (_, m) in enumerate(chain) if isinstance(m, PRUNABLE)]
+        for a, b in zip(layers, layers[1:]): _remove_units(chain, a, b, shapes[chain[a][0]])
+    _check_same(reference, small(example_input))
     return small.train(training)
 
 # %% ../../nbs/13_compact.ipynb #3b4dfd86

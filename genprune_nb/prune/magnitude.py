@@ -10,13 +10,14 @@ import torch
 from torch import nn
 
 from ..core import check_fraction, check_int, check_module, check_number
-from .masks import POOL_KINDS, PRUNABLE, _pruning_mask, apply_mask, get_mask, layer_kind, prunable_parameters, remove_masks
+from .masks import apply_mask, get_mask, prunable_parameters, remove_masks
+from .groups import unit_groups
 from ..schedule import annealing_schedule
 from ..training import Callback, FitState
 
 # %% auto #0
-__all__ = ['GRANULARITIES', 'SCOPES', 'keep_largest', 'prune_layerwise', 'prune_global', 'unit_targets', 'pool_size_after',
-           'prune_units_layerwise', 'prune_units_global', 'AnnealedPruning', 'magnitude_prune']
+__all__ = ['GRANULARITIES', 'SCOPES', 'keep_largest', 'prune_layerwise', 'prune_global', 'prune_units_layerwise',
+           'prune_units_global', 'AnnealedPruning', 'magnitude_prune']
 
 # %% ../../nbs/12_annealed_pruning.ipynb #28ba6fa5
 def _scores(module, name):
@@ -115,125 +116,46 @@ def prune_global(targets, n_keep: int) -> None:
 # %% ../../nbs/12_annealed_pruning.ipynb #a97df44b
 GRANULARITIES = ('weight', 'unit')
 
-def unit_targets(model: nn.Module, parameters=None) -> list[tuple[str, nn.Module, str]]:
-    """The Linear/Conv weights whose output units may be pruned.
-
-    Parameters
-    ----------
-    model : nn.Module
-        The model.
-    parameters : iterable of str, optional
-        Weight names like 'fc0.weight'; default: every Linear/Conv weight but the output layer's (the last).
-
-    Returns
-    -------
-    list of tuple
-        `(name, module, 'weight')`.
-
-    Raises
-    ------
-    ValueError
-        If the model has no layer before its output layer, a name is the output layer's or not a Linear/Conv weight.
-    """
-    layers = prunable_parameters(model)
-    output = layers[-1][0]
-    if parameters is None:
-        if len(layers) < 2: raise ValueError(f'unit pruning needs a layer before the output layer; the model has only {output}')
-        return layers[:-1]
-    targets = prunable_parameters(model, parameters)
-    for qn, m, t in targets:
-        if qn == output: raise ValueError(f"parameters names {qn!r}, the network's output layer: its units are never pruned")
-        if t != 'weight' or not isinstance(m, PRUNABLE): raise ValueError(f'parameters names {qn!r}: unit pruning takes Linear or Conv weights')
-    return targets
-
-def pool_size_after(model: nn.Module, layer: str) -> int:
-    """How many consecutive units of `layer` live or die together: the pool size of a pooling activation after it.
-
-    The activation is found in the layer's `nn.Sequential`, before the next Linear/Conv: a module whose registered kind
-    (`layer_kind`) is 'pool' or 'reducing_pool' (channel-out, maxout) gives its `pool_size`.
-
-    Parameters
-    ----------
-    model : nn.Module
-        The model.
-    layer : str
-        The layer's qualified name, e.g. 'fc0'.
-
-    Returns
-    -------
-    int
-        The pool size, 1 without a pooling activation.
-    """
-    parent_name, _, name = layer.rpartition('.')
-    parent = model.get_submodule(parent_name)
-    if not isinstance(parent, nn.Sequential): return 1  # only a Sequential's order is its forward order
-    after = list(parent._modules.values())[list(parent._modules).index(name) + 1:]
-    for m in after:
-        if isinstance(m, PRUNABLE): break
-        if layer_kind(m) in POOL_KINDS: return m.pool_size
-    return 1
-
-def _unit_scores(module, pool: int = 1) -> torch.Tensor:
-    "L2 norm of the incoming weights of each output unit (each pool of `pool` consecutive units); pruned ones score -1."
-    w = module.weight.detach().flatten(1).float()
-    s = w.reshape(w.shape[0]//pool, -1).norm(dim=1)
-    p = _pruning_mask(module, 'weight')  # its buffer: one entry per row for a unit mask, nothing expanded
-    return s if p is None else s.masked_fill_(~p.mask.flatten(1).reshape(len(s), -1).bool().any(1), -1.)
-
 @torch.no_grad()
-def _mask_units(module, keep: torch.Tensor):
-    "Mask the rows (and bias entries) of the units not in bool `keep`; weights masked before stay masked."
-    # A unit mask is one entry per row, (out, 1, ...), broadcast in the product: a third of the memory traffic of a
-    # full mask, which made the masked MLP's training step ~4% faster here.
-    rows = keep.view(-1, *[1]*(module.weight.dim() - 1))
-    old = _pruning_mask(module, 'weight')
-    apply_mask(module, 'weight', rows if old is None else rows & old.mask.bool())
-    if module.bias is not None: apply_mask(module, 'bias', keep)
-
-@torch.no_grad()
-def prune_units_layerwise(targets, keep_counts, pools=None) -> None:
-    """Keep each target layer's `keep_counts` output units (or pools) of largest incoming-weight L2 norm.
+def prune_units_layerwise(groups, keep_counts) -> None:
+    """Keep each group's `keep_counts` units of largest score (`UnitGroup.scores`); units masked before stay masked.
 
     Parameters
     ----------
-    targets : list of tuple
-        `(name, module, tensor name)` from `prunable_parameters` (or `unit_targets`).
+    groups : list of UnitGroup
+        From `unit_groups`.
     keep_counts : sequence of int
-        Units (pools) to keep, per layer.
-    pools : sequence of int, optional
-        Each layer's pool size (default 1).
+        Units to keep, per group.
     """
-    for (_, m, _), n, pool in zip(targets, keep_counts, pools or [1]*len(targets)):
-        s = _unit_scores(m, pool)
-        _mask_units(m, keep_largest(s, min(n, int((s >= 0).sum()))).repeat_interleave(pool))
+    for group, n in zip(groups, keep_counts):
+        s = group.scores()
+        group.mask(keep_largest(s, min(n, int((s >= 0).sum()))))
 
 @torch.no_grad()
-def prune_units_global(targets, n_keep: int, pools=None) -> None:
-    """Keep `n_keep` units (pools) over all targets, ranked by their L2 norm over the mean live norm of their layer.
+def prune_units_global(groups, n_keep: int) -> None:
+    """Keep `n_keep` units over all groups, ranked by their score over the mean live score of their group.
 
-    Each layer keeps at least its best unit, so the network never disconnects, and the total is exact.
+    Each group keeps at least its best unit, so the network never disconnects, and the total is exact.
 
     Parameters
     ----------
-    targets : list of tuple
-        `(name, module, tensor name)` from `prunable_parameters` (or `unit_targets`).
+    groups : list of UnitGroup
+        From `unit_groups`.
     n_keep : int
-        Units (pools) to keep in all.
-    pools : sequence of int, optional
-        Each layer's pool size (default 1).
+        Units to keep in all.
     """
-    scores, pools = [], pools or [1]*len(targets)
-    for (_, m, _), pool in zip(targets, pools):
-        s = _unit_scores(m, pool)
+    scores = []
+    for group in groups:
+        s = group.scores()
         live = s[s >= 0]
         scores.append(torch.where(s >= 0, s/live.mean().clamp_min(1e-12), s))
     best = [int(s.argmax()) for s in scores]
     flat = torch.cat([s.index_fill(0, torch.tensor([b], device=s.device), -2.) for s, b in zip(scores, best)])  # reserved
     n_live = int((flat >= 0).sum())
-    keep = keep_largest(flat, max(0, min(n_keep - len(targets), n_live)))
-    for (_, m, _), chunk, b, pool in zip(targets, keep.split([len(s) for s in scores]), best, pools):
+    keep = keep_largest(flat, max(0, min(n_keep - len(groups), n_live)))
+    for group, chunk, b in zip(groups, keep.split([len(s) for s in scores]), best):
         chunk = chunk.clone(); chunk[b] = True
-        _mask_units(m, chunk.repeat_interleave(pool))
+        group.mask(chunk)
 
 # %% ../../nbs/12_annealed_pruning.ipynb #e74b9c26
 def _check_compression(compression) -> float:
@@ -255,8 +177,9 @@ class AnnealedPruning(Callback):
     """FSA's annealed magnitude pruning as a `fit` callback: after epoch e, keep the M_e largest weights or units.
 
     M_e is `annealing_schedule(M, compression·M, e, n_epochs, mu)`, per layer (`scope='layer'`) or over all pruned
-    tensors (`'global'`). With `granularity='unit'` it counts and ranks output units (pools of a maxout or channel-out
-    layer) by the L2 norm of their incoming weights; the output layer is never unit-pruned. Masks go through
+    tensors (`'global'`). With `granularity='unit'` it counts and ranks the units of each `unit_groups` group (channels
+    tied by a residual add, a concat, a depthwise conv or a BatchNorm; pools of a maxout or channel-out layer) by the L2
+    norm of their incoming weights, and masks a unit in every tensor of its group; the output layer is never unit-pruned. Masks go through
     `apply_mask`, so the optimizer keeps training the live weights. Usable on any model, with `fit` or a loop of your own.
 
     Parameters
@@ -277,13 +200,16 @@ class AnnealedPruning(Callback):
         Prune the biases too (weight granularity only).
     granularity : {'weight', 'unit'}, default 'weight'
         Prune single weights, or whole output units.
+    example_input : torch.Tensor, optional
+        A batch the model takes, to trace the coupled channels of a model that is not a chain (units only).
 
     Raises
     ------
     TypeError
         If `model` is not an `nn.Module`.
     ValueError
-        If an argument is out of range or not known, or a layer's units are not a multiple of the pool size after it.
+        If an argument is out of range or not known, a layer's units are not a multiple of the pool size after it, or a
+        model that is not a chain comes without `example_input` (see `unit_groups`).
         `step` raises it too when a pruned tensor holds NaN or infinite values, naming the tensor.
 
     Examples
@@ -295,7 +221,7 @@ class AnnealedPruning(Callback):
     410
     """
     def __init__(self, model: nn.Module, compression: float, n_epochs: int, mu: float = 10., scope: str = 'layer',
-                 parameters=None, include_bias: bool = False, granularity: str = 'weight'):
+                 parameters=None, include_bias: bool = False, granularity: str = 'weight', example_input: torch.Tensor | None = None):
         check_module('model', model, 'AnnealedPruning')
         compression, n_epochs, mu = _check_compression(compression), check_int('n_epochs', n_epochs), check_number('mu', mu, 0)
         if scope not in SCOPES: raise ValueError(f"scope={scope!r} is not known; allowed values: {', '.join(SCOPES)}")
@@ -303,14 +229,10 @@ class AnnealedPruning(Callback):
         if granularity == 'unit' and include_bias: raise ValueError("include_bias does not apply to granularity='unit': a pruned unit's bias is always masked")
         self.model, self.compression, self.n_epochs, self.mu, self.scope, self.granularity = model, compression, n_epochs, mu, scope, granularity
         if granularity == 'unit':
-            self.targets = unit_targets(model, parameters)
-            self.pools = [pool_size_after(model, qn.rpartition('.')[0]) for qn, _, _ in self.targets]
-            for (qn, m, _), pool in zip(self.targets, self.pools):
-                if m.weight.shape[0] % pool: raise ValueError(f'{qn} has {m.weight.shape[0]} units, not a multiple of the pool size {pool} after it')
-            self.sizes = [m.weight.shape[0]//pool for (_, m, _), pool in zip(self.targets, self.pools)]  # output units (pools)
-            for _, m, _ in self.targets:
-                if get_mask(m, 'weight') is None or (m.bias is not None and get_mask(m, 'bias') is None):
-                    _mask_units(m, torch.ones(m.weight.shape[0], dtype=torch.bool, device=m.weight.device))
+            self.groups = unit_groups(model, example_input, parameters)
+            self.targets = [(f'{name}.weight', m, 'weight') for g in self.groups for name, m, role, *_ in g.members if role == 'rows']
+            self.sizes = [g.size for g in self.groups]  # units (pools) per group
+            for g in self.groups: g.mask(torch.ones(g.size, dtype=torch.bool, device=g.members[0][1].weight.device))
         else:
             self.targets = prunable_parameters(model, parameters, include_bias)
             self.sizes = [getattr(m, t).numel() for _, m, t in self.targets]
@@ -353,7 +275,7 @@ class AnnealedPruning(Callback):
         if not 1 <= epoch <= self.n_epochs: raise ValueError(f'epoch must be in [1, n_epochs={self.n_epochs}], got {epoch}')
         _check_finite(self.targets, 'AnnealedPruning', self.granularity == 'unit')
         kept = self.kept(epoch)
-        if self.granularity == 'unit': (prune_units_layerwise if self.scope == 'layer' else prune_units_global)(self.targets, kept, self.pools)
+        if self.granularity == 'unit': (prune_units_layerwise if self.scope == 'layer' else prune_units_global)(self.groups, kept)
         else: (prune_layerwise if self.scope == 'layer' else prune_global)(self.targets, kept)
         self.epoch = epoch
 
@@ -366,9 +288,8 @@ class AnnealedPruning(Callback):
             The run's state.
         """
         if state.epoch <= self.n_epochs: self.step(state.epoch)
-        for (qn, m, t) in self.targets:
-            state.log[f'nonzero:{qn}'] = int(torch.count_nonzero(getattr(m, t)))
-            if self.granularity == 'unit': state.log[f'units:{qn}'] = int((_unit_scores(m) >= 0).sum())
+        for (qn, m, t) in self.targets: state.log[f'nonzero:{qn}'] = int(torch.count_nonzero(getattr(m, t)))
+        for g in getattr(self, 'groups', ()): state.log[f'units:{g.name}'] = int((g.scores() >= 0).sum())
 
     def state_dict(self) -> dict:
         """The last epoch pruned, for resuming.
@@ -406,11 +327,12 @@ class AnnealedPruning(Callback):
         """
         return remove_masks(self.model)
     def __repr__(self): return (f'AnnealedPruning(compression={self.compression}, n_epochs={self.n_epochs}, mu={self.mu}, '
-                                f'scope={self.scope!r}, granularity={self.granularity!r}, tensors={len(self.targets)})')
+                                f'scope={self.scope!r}, granularity={self.granularity!r}, tensors={len(self.targets)}'
+                                + (f', groups={len(self.groups)})' if self.granularity == 'unit' else ')'))
 
 # %% ../../nbs/12_annealed_pruning.ipynb #f3ceb63c
 def magnitude_prune(model: nn.Module, compression: float, scope: str = 'layer', parameters=None, include_bias: bool = False,
-                    granularity: str = 'weight') -> nn.Module:
+                    granularity: str = 'weight', example_input: torch.Tensor | None = None) -> nn.Module:
     """Keep the `compression` fraction of largest-|w| weights (or largest-norm units) in one step, like `prune.l1_unstructured` on a whole model.
 
     Parameters
@@ -426,7 +348,9 @@ def magnitude_prune(model: nn.Module, compression: float, scope: str = 'layer', 
     include_bias : bool, default False
         Prune the biases too.
     granularity : {'weight', 'unit'}, default 'weight'
-        Single weights or whole output units.
+        Single weights or whole output units (channels tied in a graph pruned together, see `unit_groups`).
+    example_input : torch.Tensor, optional
+        A batch the model takes, to trace the coupled channels of a model that is not a chain (units only).
 
     Returns
     -------
@@ -445,6 +369,11 @@ def magnitude_prune(model: nn.Module, compression: float, scope: str = 'layer', 
     >>> net = magnitude_prune(mlp(64, (32,), 10), 0.25)
     >>> int(torch.count_nonzero(net.fc0.weight))
     512
+    >>> resnet = magnitude_prune(torchvision.models.resnet18(num_classes=10), 0.5, granularity='unit',
+    ...                          example_input=torch.randn(2, 3, 32, 32))
+    >>> int((resnet.layer1[0].bn2.weight != 0).sum()), int((resnet.bn1.weight != 0).sum())  # tied by the residual adds
+    (32, 32)
     """
-    AnnealedPruning(model, compression, 1, scope=scope, parameters=parameters, include_bias=include_bias, granularity=granularity).step(1)
+    AnnealedPruning(model, compression, 1, scope=scope, parameters=parameters, include_bias=include_bias, granularity=granularity,
+                    example_input=example_input).step(1)
     return model
