@@ -21,7 +21,7 @@ from ..models import REGISTRY, mlp
 from ..training import fit
 
 # %% auto #0
-__all__ = ['MLP_OPTIONS', 'REPORT_WIDTH', 'TABLE6_WIDTH', 'REPRODUCTION_PLAN', 'PLAN_OPTIONS', 'train_mlp', 'load_for_experiment', 'run_mlp_grid', 'demo', 'PlanStep', 'reproduce', 'TABLE1', 'OWN_DROPOUT', 'plot_loss_curves', 'activations_experiment', 'dropout_sweep_experiment', 'ABLATION', 'RIDGE_SWEEP', 'PAPER_NAMES', 'CLASSIFICATION_METHODS', 'REGRESSION_METHODS', 'METHODS', 'make_fsa_synthetic', 'timed_fit', 'paper_tables', 'fsa_synthetic', 'compare_with_paper', 'plot_fsa_synthetic', 'l1_selection_pipeline', 'plot_fsa', 'fsa_experiment', 'PRUNING_METRICS', 'VARIANTS', 'score_pruned', 'plot_nonzero', 'anneal_compression_experiment', 'same_size_hidden', 'anneal_variants_experiment', 'UNIT_METHODS', 'UNIT_MODELS', 'throughput', 'resnet20', 'unit_prune_experiment', 'unit_prune_verdicts', 'tetris_experiment', 'channel_prune_experiment', 'PIPELINE_METHODS', 'plot_pipeline', 'pipeline_experiment']
+__all__ = ['MLP_OPTIONS', 'REPORT_WIDTH', 'TABLE6_WIDTH', 'REPRODUCTION_PLAN', 'PLAN_OPTIONS', 'train_mlp', 'load_for_experiment', 'run_mlp_grid', 'demo', 'PlanStep', 'reproduce', 'TABLE1', 'OWN_DROPOUT', 'plot_loss_curves', 'activations_experiment', 'dropout_sweep_experiment', 'ABLATION', 'RIDGE_SWEEP', 'PAPER_NAMES', 'CLASSIFICATION_METHODS', 'REGRESSION_METHODS', 'METHODS', 'make_fsa_synthetic', 'timed_fit', 'paper_tables', 'fsa_synthetic', 'compare_with_paper', 'plot_fsa_synthetic', 'l1_selection_pipeline', 'plot_fsa', 'fsa_experiment', 'PRUNING_METRICS', 'VARIANTS', 'score_pruned', 'plot_nonzero', 'anneal_compression_experiment', 'same_size_hidden', 'anneal_variants_experiment', 'UNIT_METHODS', 'UNIT_MODELS', 'UNIT_ABLATION', 'ABLATION_REFERENCES', 'throughput', 'resnet20', 'unit_prune_experiment', 'unit_prune_verdicts', 'unit_ablation_experiment', 'unit_ablation_verdicts', 'tetris_experiment', 'channel_prune_experiment', 'PIPELINE_METHODS', 'plot_pipeline', 'pipeline_experiment']
 
 # %% ../../nbs/05_experiments.ipynb #4262a8bd
 register_option_check('dataset', lambda name: check_choice('dataset', name, sorted(DATASETS)));
@@ -1006,6 +1006,7 @@ import math
 from ..core import check_choice, check_fractions
 from ..prune.masks import sparsity_report
 from ..schedule import torch_pruning_scheduler
+from ..training import Callback
 from ..harness import median_time
 from ..prune.compact import compact
 from ..prune.groups import _torch_pruning
@@ -1095,6 +1096,77 @@ def _build(model: str, data, hidden, keep: float = 1.):
     if model == 'mlp': return mlp(data.n_features, scaled(hidden), data.n_classes)
     return resnet20(data.n_features, data.n_classes, scaled((16, 32, 64)))
 
+class _Stepped(Callback):
+    "An `AnnealedPruning` stepped after epochs `start` + 1 … `end` only: its schedule, which ends at half its span, spans 2(end − start)."
+    def __init__(self, pruning: AnnealedPruning, start: int, end: int): self.pruning, self.start, self.end = pruning, start, end
+    def after_epoch(self, state):
+        if self.start < state.epoch <= self.end: self.pruning.step(state.epoch - self.start)
+    def state_dict(self): return self.pruning.state_dict()
+    def load_state_dict(self, state): self.pruning.load_state_dict(state)
+
+class _CosineLR(Callback):
+    "The learning rate decayed along a half cosine over the run, set after each epoch for the next."
+    def __init__(self, lr: float, epochs: int): self.lr, self.epochs = lr, epochs
+    def after_epoch(self, state):
+        for group in state.optimizer.param_groups: group['lr'] = self.lr*0.5*(1 + math.cos(math.pi*state.epoch/self.epochs))
+
+class _Rewind(Callback):
+    "The live weights put back to their values at the start of training after epoch `at` (the masks stay): rewinding."
+    def __init__(self, at: int): self.at, self.saved = at, None
+    def before_fit(self, state):
+        self.saved = {name: p.detach().clone() for name, p in state.model.named_parameters()}
+    def after_epoch(self, state):
+        if state.epoch == self.at and self.saved is not None:
+            with torch.no_grad():
+                for name, p in state.model.named_parameters(): p.copy_(self.saved[name])
+    def state_dict(self): return {'saved': self.saved}  # a resumed run rewinds to the first start, not to the resume
+    def load_state_dict(self, state): self.saved = state['saved']
+
+def _unit_run(data, keep: float, method: str, seed: int, ck, model: str, hidden, epochs: int, finetune: int, mu: float,
+              fit_cfg: dict, device, tp, variant: dict | None = None) -> dict:
+    "One run of the `unit-prune` and `unit-ablation` experiments: train and prune by `method`, compact, measure."
+    dev, variant = resolve_device(device), variant or {}
+    x256 = data.x_test[:256].to(dev)
+    torch.manual_seed(seed)
+    net, prune_s, train_s = _build(model, data, hidden, keep if method == 'smaller dense model' else 1.), 0., 0.
+    example = x256[:2]
+    if method.startswith('torch-pruning'):
+        output = [m for m in net.modules() if isinstance(m, nn.Linear)][-1]
+        iterative = 'iterative' in method
+        steps = epochs - finetune if iterative else 1
+        schedule = ({} if not iterative else dict(iterative_steps=steps, iterative_pruning_ratio_scheduler=torch_pruning_scheduler(mu))
+                    if 'FSA' in method else dict(iterative_steps=steps))
+        pruner = tp.pruner.MagnitudePruner(net.to(dev), example, importance=tp.importance.GroupMagnitudeImportance(p=2),
+                                           pruning_ratio=1 - keep, ignored_layers=[output], **schedule)
+        # Torch-Pruning replaces the pruned tensors: each stretch of training between its steps has a fresh optimizer
+        for i, n in enumerate([1]*steps if iterative else [epochs - finetune]):
+            s, _ = train_mlp(data, fit_cfg, seed + 1000*i, n, device, model=net); train_s += s['train_time']
+            t = time.perf_counter(); pruner.step(); prune_s += time.perf_counter() - t
+        s, _ = train_mlp(data, fit_cfg, seed, finetune, device, model=net); train_s += s['train_time']
+        small = net
+    else:
+        callbacks = []
+        if method.startswith('annealed units'):
+            start, end = variant.get('start', 0), round(variant.get('end', (epochs - finetune)/epochs)*epochs)
+            pruning = AnnealedPruning(net, keep, 2*(end - start), mu=variant.get('mu', mu), granularity='unit',
+                                      scope='layer' if '(layer)' in method else 'global', score=variant.get('score', 'incoming'),
+                                      example_input=None if model == 'mlp' else example)
+            callbacks = [_Stepped(pruning, start, end)]
+            if variant.get('lr_schedule') == 'cosine': callbacks.append(_CosineLR(fit_cfg['lr'], epochs))
+            if variant.get('rewind'): callbacks.append(_Rewind(end))
+        if method == 'units pruned at init':
+            t = time.perf_counter(); magnitude_prune(net, keep, granularity='unit', example_input=example); prune_s = time.perf_counter() - t
+        s, h = train_mlp(data, fit_cfg, seed, epochs, device, ck, callbacks=callbacks, model=net)
+        if callbacks: prune_s = float(h.callback_time.sum())
+        train_s, small = s['train_time'], compact(net, x256[:8]) if method != 'smaller dense model' else net
+    small.eval()
+    direct = (_build('mlp', data, [m.out_features for m in small.modules() if isinstance(m, nn.Linear)][:-1]) if model == 'mlp'
+              else _resnet20_built_directly(small, data.n_features, data.n_classes)).to(dev).eval()
+    speed = throughput(small, x256, 20, dev)
+    return dict(test_acc=s['final_test_acc'], prune_seconds=prune_s, params=count_parameters(small)[1],
+                macs=int(sparsity_report(small, x256[:1]).set_index('layer').loc['total', 'dense_macs']),
+                throughput_b256=speed, throughput_vs_direct=speed/throughput(direct, x256, 20, dev), train_time=train_s)
+
 @register_experiment('unit-prune', group=('model', 'dataset', 'method', 'kept'),
                      metrics=('test_acc', 'prune_seconds', 'params', 'macs', 'throughput_b256', 'throughput_vs_direct', 'train_time'))
 def unit_prune_experiment(dataset=None, datasets=('mnist', 'fashion-mnist'), kept=(0.5, 0.25), epochs=20, finetune_epochs=None,
@@ -1163,44 +1235,10 @@ def unit_prune_experiment(dataset=None, datasets=('mnist', 'fashion-mnist'), kep
     def data_for(name):
         if name not in cache: cache[name] = load_for_experiment(name, n_train, n_test)
         return cache[name]
+    fit_cfg = dict(batch_size=batch_size, lr=lr)
     def train(cfg, seed, ck):
-        data, keep, method = data_for(cfg['dataset']), cfg['kept'], cfg['method']
-        dev, fit_cfg = resolve_device(device), dict(batch_size=batch_size, lr=lr)
-        x256 = data.x_test[:256].to(dev)
-        torch.manual_seed(seed)
-        net, prune_s, train_s = _build(model, data, hidden, keep if method == 'smaller dense model' else 1.), 0., 0.
-        example = x256[:2]
-        if method.startswith('torch-pruning'):
-            output = [m for m in net.modules() if isinstance(m, nn.Linear)][-1]
-            iterative = 'iterative' in method
-            steps = epochs - finetune if iterative else 1
-            schedule = ({} if not iterative else dict(iterative_steps=steps, iterative_pruning_ratio_scheduler=torch_pruning_scheduler(mu))
-                        if 'FSA' in method else dict(iterative_steps=steps))
-            pruner = tp.pruner.MagnitudePruner(net.to(dev), example, importance=tp.importance.GroupMagnitudeImportance(p=2),
-                                               pruning_ratio=1 - keep, ignored_layers=[output], **schedule)
-            # Torch-Pruning replaces the pruned tensors: each stretch of training between its steps has a fresh optimizer
-            stretches = [1]*steps if iterative else [epochs - finetune]
-            for i, n in enumerate(stretches):
-                s, _ = train_mlp(data, fit_cfg, seed + 1000*i, n, device, model=net); train_s += s['train_time']
-                t = time.perf_counter(); pruner.step(); prune_s += time.perf_counter() - t
-            s, _ = train_mlp(data, fit_cfg, seed, finetune, device, model=net); train_s += s['train_time']
-            small = net
-        else:
-            callbacks = []
-            if method.startswith('annealed units'):
-                callbacks = [AnnealedPruning(net, keep, epochs, mu=mu, granularity='unit', scope='layer' if '(layer)' in method else 'global',
-                                             example_input=None if model == 'mlp' else example)]
-            if method == 'units pruned at init':
-                t = time.perf_counter(); magnitude_prune(net, keep, granularity='unit', example_input=example); prune_s = time.perf_counter() - t
-            s, h = train_mlp(data, fit_cfg, seed, epochs, device, ck, callbacks=callbacks, model=net)
-            if callbacks: prune_s = float(h.callback_time.sum())
-            train_s, small = s['train_time'], compact(net, x256[:8]) if method != 'smaller dense model' else net
-        small.eval()
-        direct = (_build('mlp', data, [m.out_features for m in small.modules() if isinstance(m, nn.Linear)][:-1]) if model == 'mlp'
-                  else _resnet20_built_directly(small, data.n_features, data.n_classes)).to(dev).eval()
-        speed = throughput(small, x256, 20, dev)
-        return dict(test_acc=s['final_test_acc'], prune_seconds=prune_s, params=count_parameters(small)[1], macs=int(sparsity_report(small, x256[:1]).set_index('layer').loc['total', 'dense_macs']),
-                    throughput_b256=speed, throughput_vs_direct=speed/throughput(direct, x256, 20, dev), train_time=train_s), None
+        return _unit_run(data_for(cfg['dataset']), cfg['kept'], cfg['method'], seed, ck, model, hidden, epochs, finetune, mu,
+                         fit_cfg, device, tp), None
     cfgs = [dict(model=model, dataset=n, method=m, kept=k) for n in names for k in kept for m in methods]
     runs = run_grid(cfgs, seeds, train, resume_dir)
     runs.attrs['data_note'] = ' '.join(data_for(n).note for n in names)
@@ -1235,7 +1273,8 @@ def unit_prune_verdicts(summary: pd.DataFrame) -> pd.DataFrame:
         tp = by_method[by_method.index.str.startswith('torch-pruning')]
         if tp.empty: continue
         best = tp.test_acc_mean.idxmax()
-        compaction = float(by_method.throughput_vs_direct_mean.drop('smaller dense model', errors='ignore').min())
+        timed = 'throughput_vs_direct_mean' in by_method  # the ablation does not time
+        compaction = float(by_method.throughput_vs_direct_mean.drop('smaller dense model', errors='ignore').min()) if timed else float('nan')
         for method in [m for m in by_method.index if m.startswith('annealed units')]:
             a, t = by_method.loc[method], by_method.loc[best]
             se = math.sqrt(a.test_acc_std**2/a.n_seeds + t.test_acc_std**2/t.n_seeds)
@@ -1244,8 +1283,123 @@ def unit_prune_verdicts(summary: pd.DataFrame) -> pd.DataFrame:
                              torch_pruning_best=best, torch_pruning_acc=t.test_acc_mean, gap_points=100*gap,
                              gap_se=gap/se if se > 0 else float("nan"),
                              accuracy='level or ahead' if gap >= -se else 'trails',
-                             lowest_vs_direct=compaction, compaction='holds' if compaction >= 0.9 else 'misses'))
+                             **(dict(lowest_vs_direct=compaction, compaction='holds' if compaction >= 0.9 else 'misses') if timed else {})))
     return pd.DataFrame(rows)
+
+# %% ../../nbs/13_compact.ipynb #80c1a036
+UNIT_ABLATION = {  # variants of 'annealed units (layer)'; the default schedule ends at half the epochs
+    'default: μ=10, epochs 1 to 1/2': {},
+    'μ=1': dict(mu=1.),
+    'μ=0 (linear)': dict(mu=0.),
+    'starts after epoch 1': dict(start=1),
+    'ends at 1/4': dict(end=0.25),
+    'ends at 3/4': dict(end=0.75),
+    'score: incoming + outgoing': dict(score='incoming+outgoing'),
+    'lr: cosine decay': dict(lr_schedule='cosine'),
+    'rewind to init when pruning ends': dict(rewind=True),
+}
+ABLATION_REFERENCES = ('torch-pruning: one-shot + fine-tune', 'torch-pruning: iterative (linear)')
+
+@register_experiment('unit-ablation', group=('model', 'dataset', 'kept', 'variant'), metrics=('test_acc', 'params', 'train_time'))
+def unit_ablation_experiment(dataset=None, datasets=('mnist', 'fashion-mnist'), kept=(0.5, 0.25), epochs=8, model='mlp',
+                             hidden=(256, 256), variants=tuple(UNIT_ABLATION), references=ABLATION_REFERENCES, mu=10.,
+                             batch_size=128, lr=1e-3, n_train=10000, n_test=None, seeds=(0, 1, 2), device='auto', resume_dir=None):
+    """Why annealed unit pruning trails Torch-Pruning: annealed units by layer, one change at a time (the schedule's rate,
+    when it starts and ends, the unit score, the learning-rate schedule, rewinding), beside Torch-Pruning's best methods,
+    all at equal epochs.
+
+    Parameters
+    ----------
+    dataset : str, optional
+        One data set (overrides `datasets`).
+    datasets : sequence of str, default ('mnist', 'fashion-mnist')
+        Data sets.
+    kept : float or sequence of float, default (0.5, 0.25)
+        Fractions of each group's units kept.
+    epochs : int, default 8
+        Epochs of every run.
+    model : {'mlp', 'resnet20'}, default 'mlp'
+        The network (see `unit_prune_experiment`).
+    hidden : sequence of int, default (256, 256)
+        The MLP's hidden widths.
+    variants : sequence of str, default all of `UNIT_ABLATION`
+        The variants of annealed unit pruning.
+    references : sequence of str, default ABLATION_REFERENCES
+        `UNIT_METHODS` run beside them, as they are in `unit-prune`.
+    mu : float, default 10.0
+        The schedule's rate where a variant does not set it.
+    batch_size : int, default 128
+        Training batch size.
+    lr : float, default 1e-3
+        Adam's learning rate.
+    n_train : int, default 10000
+        Training samples (None: all).
+    n_test : int, optional
+        Test samples.
+    seeds : iterable of int, default (0, 1, 2)
+        Seeds.
+    device : str, default 'auto'
+        Where to train.
+    resume_dir : str or os.PathLike, optional
+        Resume folder.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per data set, fraction, variant (or reference method) and seed: test accuracy, parameters, training time.
+
+    Raises
+    ------
+    ValueError
+        If a variant, reference, model or fraction is not allowed, or torch-pruning is missing.
+    """
+    kept = check_fractions('kept', kept)
+    check_choice('model', model, UNIT_MODELS)
+    variants = (variants,) if isinstance(variants, str) else tuple(variants)
+    references = (references,) if isinstance(references, str) else tuple(references)
+    for v in variants: check_choice('variants', v, tuple(UNIT_ABLATION))
+    for r in references: check_choice('references', r, UNIT_METHODS)
+    names, cache = ((dataset,) if dataset else tuple(datasets)), {}
+    tp = _torch_pruning('the Torch-Pruning references')
+    def data_for(name):
+        if name not in cache: cache[name] = load_for_experiment(name, n_train, n_test)
+        return cache[name]
+    fit_cfg, finetune = dict(batch_size=batch_size, lr=lr), epochs//2
+    def train(cfg, seed, ck):
+        variant = cfg['variant']
+        method, options = (variant, None) if variant in UNIT_METHODS else ('annealed units (layer)', UNIT_ABLATION[variant])
+        return _unit_run(data_for(cfg['dataset']), cfg['kept'], method, seed, ck, model, hidden, epochs, finetune, mu, fit_cfg,
+                         device, tp, options), None
+    cfgs = [dict(model=model, dataset=n, kept=k, variant=v) for n in names for k in kept for v in (*references, *variants)]
+    runs = run_grid(cfgs, seeds, train, resume_dir)
+    runs.attrs['data_note'] = ' '.join(data_for(n).note for n in names)
+    return runs
+
+def unit_ablation_verdicts(summary: pd.DataFrame) -> pd.DataFrame:
+    """The `unit-ablation` experiment's verdicts: each variant against Torch-Pruning's best and against the default.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        The experiment's `unit-ablation_summary.csv`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        `unit_prune_verdicts`' accuracy columns per variant, with `vs_default_points` and `vs_default_se`: the variant's
+        mean accuracy minus the default's, in points and in standard errors of the difference.
+    """
+    default = 'annealed units (layer): ' + next(iter(UNIT_ABLATION))
+    as_methods = summary.assign(method=[v if v in UNIT_METHODS else f'annealed units (layer): {v}' for v in summary.variant])
+    verdicts = unit_prune_verdicts(as_methods)
+    means = as_methods.set_index(['model', 'dataset', 'kept', 'method'])
+    def versus_default(row):
+        a, d = means.loc[(row.model, row.dataset, row.kept, row.method)], means.loc[(row.model, row.dataset, row.kept, default)]
+        se = math.sqrt(a.test_acc_std**2/a.n_seeds + d.test_acc_std**2/d.n_seeds)
+        gap = a.test_acc_mean - d.test_acc_mean
+        return pd.Series(dict(vs_default_points=100*gap, vs_default_se=gap/se if se > 0 else float('nan')))
+    verdicts = pd.concat([verdicts, verdicts.apply(versus_default, axis=1)], axis=1)
+    return verdicts.assign(variant=verdicts.method.str.removeprefix('annealed units (layer): ')).drop(columns='method')
 
 # %% ../../nbs/14_tetris.ipynb #bb1e9fb5
 import copy

@@ -11,11 +11,11 @@ import torch
 from torch import fx, nn
 from torch.nn.utils import parametrize
 
-from ..core import check_module, check_tensor, forward_checked
+from ..core import check_choice, check_module, check_tensor, forward_checked
 from .masks import POOL_KINDS, PRUNABLE, _pruning_mask, apply_mask, layer_kind, prunable_parameters, remove_masks
 
 # %% auto #0
-__all__ = ['UnitGroup', 'unit_targets', 'unit_groups']
+__all__ = ['SCORES', 'UnitGroup', 'unit_targets', 'unit_groups']
 
 # %% ../../nbs/11b_unit_groups.ipynb #3beb82ee
 _CONV = (nn.Conv1d, nn.Conv2d, nn.Conv3d)
@@ -66,6 +66,12 @@ def _torch_pruning(what: str):
     return torch_pruning
 
 # %% ../../nbs/11b_unit_groups.ipynb #ac6b674f
+SCORES = ('incoming', 'incoming+outgoing', 'batchnorm')
+
+def _column_norms_sq(module, index, size) -> torch.Tensor:
+    "Squared L2 norm of the outgoing weights of each unit: the columns `index` of a layer that reads it."
+    return module.weight.detach().transpose(0, 1).flatten(1).float().pow(2).sum(1)[index].view(size, -1).sum(1)
+
 @dataclass(eq=False)
 class UnitGroup:
     """Output units (channels) of several tensors that live and die together, and how to score and mask them.
@@ -81,8 +87,8 @@ class UnitGroup:
         `(qualified name, module, role, index, width)`. Role 'rows': a Linear or Conv (depthwise included) whose output
         rows and bias entries are the group's channels; 'per_channel': a normalization layer whose scale and shift are.
     consumers : list of tuple
-        `(qualified name, module, index)`: layers that read the group's channels as inputs (never masked: a pruned
-        channel reaches them as exact zeros).
+        `(qualified name, module, index)`: layers that read the group's channels as inputs, unit `u` in columns
+        `index.view(size, -1)[u]` (never masked: a pruned channel reaches them as exact zeros).
     pool : int, default 1
         Channels per unit.
     """
@@ -97,14 +103,27 @@ class UnitGroup:
         _, module, _, index, width = self.members[0]
         return len(index)//width
 
-    def scores(self) -> torch.Tensor:
-        """Each unit's score: the L2 norm of all incoming weights of its channels, over every 'rows' member; -1 once masked.
+    def scores(self, kind: str = 'incoming') -> torch.Tensor:
+        """Each unit's score; -1 once masked.
+
+        Parameters
+        ----------
+        kind : {'incoming', 'incoming+outgoing', 'batchnorm'}, default 'incoming'
+            'incoming': the L2 norm of all incoming weights of the unit's channels, over every 'rows' member;
+            'incoming+outgoing': with the weights that read them (the consumers' columns) too; 'batchnorm': the L2 norm
+            of the unit's BatchNorm scales.
 
         Returns
         -------
         torch.Tensor
             Float, `(size,)`.
+
+        Raises
+        ------
+        ValueError
+            If `kind` is not known, or asks for layers the group does not have (consumers, a BatchNorm).
         """
+        check_choice('kind', kind, SCORES)
         norms, dead = [], None
         for _, module, role, index, width in self.members:
             if role != 'rows': continue
@@ -114,6 +133,13 @@ class UnitGroup:
             gone = torch.zeros_like(norms[-1], dtype=torch.bool) if live is True else ~live
             dead = gone if dead is None else dead & gone  # a unit is gone once every layer producing it is masked
         s = norms[0] if len(norms) == 1 else torch.stack(norms).norm(dim=0)
+        if kind == 'incoming+outgoing':
+            if not self.consumers: raise ValueError(f"kind='incoming+outgoing': no layer of the model reads the units of {self.name}")
+            s = (s.pow(2) + sum(_column_norms_sq(m, index, self.size) for _, m, index in self.consumers)).sqrt()
+        elif kind == 'batchnorm':
+            bns = [(m, index) for _, m, role, index, _ in self.members if role == 'per_channel']
+            if not bns: raise ValueError(f"kind='batchnorm': the units of {self.name} have no BatchNorm")
+            s = sum(m.weight.detach().float().pow(2)[index].view(self.size, -1).sum(1) for m, index in bns).sqrt()
         return s.masked_fill_(dead, -1.)
 
     @torch.no_grad()
@@ -194,9 +220,9 @@ def _chain_groups(chain, targets) -> list[UnitGroup]:
     for qn, layer, _ in targets:
         name = qn.rpartition('.')[0]
         if name not in position: raise ValueError(f'unit pruning cannot find {name} in the forward pass of the model')
-        after = []
+        after, reader = [], None
         for other, m in chain[position[name] + 1:]:
-            if isinstance(m, PRUNABLE): break
+            if isinstance(m, PRUNABLE): reader = (other, m); break
             after.append((other, m))
         pool = next((m.pool_size for _, m in after if layer_kind(m) in POOL_KINDS), 1)
         reducing = any(layer_kind(m) == 'reducing_pool' for _, m in after)
@@ -208,7 +234,12 @@ def _chain_groups(chain, targets) -> list[UnitGroup]:
                     raise ValueError(f'unit pruning cannot match the {m.weight.shape[0]} channels of {other} to the units of {name}')
                 # a BatchNorm after maxout has one channel per pool
                 members.append((other, m, 'per_channel', _arange(m), pool if m.weight.shape[0] == layer.weight.shape[0] else 1))
-        groups.append(UnitGroup(name, members, [], pool))
+        consumers = []
+        if reader is not None and not (isinstance(reader[1], _CONV) and reader[1].groups != 1):
+            n_in, units = reader[1].weight.shape[1], layer.weight.shape[0]//pool
+            if n_in % units == 0:  # the next layer reads each unit in a block of columns (after a flatten, one per position)
+                consumers.append((*reader, torch.arange(n_in, device=layer.weight.device)))
+        groups.append(UnitGroup(name, members, consumers, pool))
     return groups
 
 # %% ../../nbs/11b_unit_groups.ipynb #6a8500a8

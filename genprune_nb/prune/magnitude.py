@@ -9,9 +9,9 @@ import numbers
 import torch
 from torch import nn
 
-from ..core import check_fraction, check_int, check_module, check_number
+from ..core import check_choice, check_fraction, check_int, check_module, check_number
 from .masks import apply_mask, get_mask, prunable_parameters, remove_masks
-from .groups import unit_groups
+from .groups import SCORES, unit_groups
 from ..schedule import annealing_schedule
 from ..training import Callback, FitState
 
@@ -117,7 +117,7 @@ def prune_global(targets, n_keep: int) -> None:
 GRANULARITIES = ('weight', 'unit')
 
 @torch.no_grad()
-def prune_units_layerwise(groups, keep_counts) -> None:
+def prune_units_layerwise(groups, keep_counts, score: str = 'incoming') -> None:
     """Keep each group's `keep_counts` units of largest score (`UnitGroup.scores`); units masked before stay masked.
 
     Parameters
@@ -126,13 +126,15 @@ def prune_units_layerwise(groups, keep_counts) -> None:
         From `unit_groups`.
     keep_counts : sequence of int
         Units to keep, per group.
+    score : {'incoming', 'incoming+outgoing', 'batchnorm'}, default 'incoming'
+        The units' score (see `UnitGroup.scores`).
     """
     for group, n in zip(groups, keep_counts):
-        s = group.scores()
+        s = group.scores(score)
         group.mask(keep_largest(s, min(n, int((s >= 0).sum()))))
 
 @torch.no_grad()
-def prune_units_global(groups, n_keep: int) -> None:
+def prune_units_global(groups, n_keep: int, score: str = 'incoming') -> None:
     """Keep `n_keep` units over all groups, ranked by their score over the mean live score of their group.
 
     Each group keeps at least its best unit, so the network never disconnects, and the total is exact.
@@ -143,10 +145,12 @@ def prune_units_global(groups, n_keep: int) -> None:
         From `unit_groups`.
     n_keep : int
         Units to keep in all.
+    score : {'incoming', 'incoming+outgoing', 'batchnorm'}, default 'incoming'
+        The units' score (see `UnitGroup.scores`).
     """
     scores = []
     for group in groups:
-        s = group.scores()
+        s = group.scores(score)
         live = s[s >= 0]
         scores.append(torch.where(s >= 0, s/live.mean().clamp_min(1e-12), s))
     best = [int(s.argmax()) for s in scores]
@@ -202,6 +206,8 @@ class AnnealedPruning(Callback):
         Prune single weights, or whole output units.
     example_input : torch.Tensor, optional
         A batch the model takes, to trace the coupled channels of a model that is not a chain (units only).
+    score : {'incoming', 'incoming+outgoing', 'batchnorm'}, default 'incoming'
+        How units are ranked (units only; see `UnitGroup.scores`).
 
     Raises
     ------
@@ -221,18 +227,24 @@ class AnnealedPruning(Callback):
     410
     """
     def __init__(self, model: nn.Module, compression: float, n_epochs: int, mu: float = 10., scope: str = 'layer',
-                 parameters=None, include_bias: bool = False, granularity: str = 'weight', example_input: torch.Tensor | None = None):
+                 parameters=None, include_bias: bool = False, granularity: str = 'weight', example_input: torch.Tensor | None = None,
+                 score: str = 'incoming'):
         check_module('model', model, 'AnnealedPruning')
         compression, n_epochs, mu = _check_compression(compression), check_int('n_epochs', n_epochs), check_number('mu', mu, 0)
         if scope not in SCOPES: raise ValueError(f"scope={scope!r} is not known; allowed values: {', '.join(SCOPES)}")
         if granularity not in GRANULARITIES: raise ValueError(f"granularity={granularity!r} is not known; allowed values: {', '.join(GRANULARITIES)}")
         if granularity == 'unit' and include_bias: raise ValueError("include_bias does not apply to granularity='unit': a pruned unit's bias is always masked")
+        check_choice('score', score, SCORES)
+        if granularity == 'weight' and score != 'incoming': raise ValueError(f"score={score!r} applies to granularity='unit'; weights are ranked by |w|")
+        self.score = score
         self.model, self.compression, self.n_epochs, self.mu, self.scope, self.granularity = model, compression, n_epochs, mu, scope, granularity
         if granularity == 'unit':
             self.groups = unit_groups(model, example_input, parameters)
             self.targets = [(f'{name}.weight', m, 'weight') for g in self.groups for name, m, role, *_ in g.members if role == 'rows']
             self.sizes = [g.size for g in self.groups]  # units (pools) per group
-            for g in self.groups: g.mask(torch.ones(g.size, dtype=torch.bool, device=g.members[0][1].weight.device))
+            for g in self.groups:
+                g.scores(score)  # a score the group cannot give fails here, not epochs later
+                g.mask(torch.ones(g.size, dtype=torch.bool, device=g.members[0][1].weight.device))
         else:
             self.targets = prunable_parameters(model, parameters, include_bias)
             self.sizes = [getattr(m, t).numel() for _, m, t in self.targets]
@@ -275,7 +287,7 @@ class AnnealedPruning(Callback):
         if not 1 <= epoch <= self.n_epochs: raise ValueError(f'epoch must be in [1, n_epochs={self.n_epochs}], got {epoch}')
         _check_finite(self.targets, 'AnnealedPruning', self.granularity == 'unit')
         kept = self.kept(epoch)
-        if self.granularity == 'unit': (prune_units_layerwise if self.scope == 'layer' else prune_units_global)(self.groups, kept)
+        if self.granularity == 'unit': (prune_units_layerwise if self.scope == 'layer' else prune_units_global)(self.groups, kept, self.score)
         else: (prune_layerwise if self.scope == 'layer' else prune_global)(self.targets, kept)
         self.epoch = epoch
 
@@ -332,7 +344,8 @@ class AnnealedPruning(Callback):
 
 # %% ../../nbs/12_annealed_pruning.ipynb #f3ceb63c
 def magnitude_prune(model: nn.Module, compression: float, scope: str = 'layer', parameters=None, include_bias: bool = False,
-                    granularity: str = 'weight', example_input: torch.Tensor | None = None) -> nn.Module:
+                    granularity: str = 'weight', example_input: torch.Tensor | None = None,
+                    score: str = 'incoming') -> nn.Module:
     """Keep the `compression` fraction of largest-|w| weights (or largest-norm units) in one step, like `prune.l1_unstructured` on a whole model.
 
     Parameters
@@ -351,6 +364,8 @@ def magnitude_prune(model: nn.Module, compression: float, scope: str = 'layer', 
         Single weights or whole output units (channels tied in a graph pruned together, see `unit_groups`).
     example_input : torch.Tensor, optional
         A batch the model takes, to trace the coupled channels of a model that is not a chain (units only).
+    score : {'incoming', 'incoming+outgoing', 'batchnorm'}, default 'incoming'
+        How units are ranked (units only; see `UnitGroup.scores`).
 
     Returns
     -------
@@ -375,5 +390,5 @@ def magnitude_prune(model: nn.Module, compression: float, scope: str = 'layer', 
     (32, 32)
     """
     AnnealedPruning(model, compression, 1, scope=scope, parameters=parameters, include_bias=include_bias, granularity=granularity,
-                    example_input=example_input).step(1)
+                    example_input=example_input, score=score).step(1)
     return model
