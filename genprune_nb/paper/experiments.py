@@ -1006,6 +1006,7 @@ import math
 from ..core import check_choice, check_fractions
 from ..prune.masks import sparsity_report
 from ..schedule import torch_pruning_scheduler
+from ..prune.magnitude import DEFAULT_MU
 from ..training import Callback
 from ..harness import median_time
 from ..prune.compact import compact
@@ -1134,8 +1135,8 @@ def _unit_run(data, keep: float, method: str, seed: int, ck, model: str, hidden,
         output = [m for m in net.modules() if isinstance(m, nn.Linear)][-1]
         iterative = 'iterative' in method
         steps = epochs - finetune if iterative else 1
-        schedule = ({} if not iterative else dict(iterative_steps=steps, iterative_pruning_ratio_scheduler=torch_pruning_scheduler(mu))
-                    if 'FSA' in method else dict(iterative_steps=steps))
+        schedule = ({} if not iterative else dict(iterative_steps=steps, iterative_pruning_ratio_scheduler=torch_pruning_scheduler(DEFAULT_MU['weight'] if mu is None else mu))
+                    if 'FSA' in method else dict(iterative_steps=steps))  # mu None: the report's rate, DEFAULT_MU['weight']
         pruner = tp.pruner.MagnitudePruner(net.to(dev), example, importance=tp.importance.GroupMagnitudeImportance(p=2),
                                            pruning_ratio=1 - keep, ignored_layers=[output], **schedule)
         # Torch-Pruning replaces the pruned tensors: each stretch of training between its steps has a fresh optimizer
@@ -1170,7 +1171,7 @@ def _unit_run(data, keep: float, method: str, seed: int, ck, model: str, hidden,
 @register_experiment('unit-prune', group=('model', 'dataset', 'method', 'kept'),
                      metrics=('test_acc', 'prune_seconds', 'params', 'macs', 'throughput_b256', 'throughput_vs_direct', 'train_time'))
 def unit_prune_experiment(dataset=None, datasets=('mnist', 'fashion-mnist'), kept=(0.5, 0.25), epochs=20, finetune_epochs=None,
-                          model='mlp', hidden=(512, 512), methods=UNIT_METHODS, mu=10., batch_size=128, lr=1e-3, n_train=None,
+                          model='mlp', hidden=(512, 512), methods=UNIT_METHODS, mu=None, batch_size=128, lr=1e-3, n_train=None,
                           n_test=None, seeds=(0, 1, 2), device='auto', resume_dir=None):
     """Unit pruning (annealed by layer or globally, or at init) vs. Torch-Pruning's group-L2 magnitude pruner (one shot +
     fine-tune, or iterative with its linear schedule or the FSA schedule) and a smaller dense network: same network, same
@@ -1197,8 +1198,9 @@ def unit_prune_experiment(dataset=None, datasets=('mnist', 'fashion-mnist'), kep
         The MLP's hidden widths.
     methods : sequence of str, default UNIT_METHODS
         The methods compared.
-    mu : float, default 10.0
-        The FSA schedule's annealing rate (annealed units, and Torch-Pruning's iterative pruner with the FSA schedule).
+    mu : float, optional
+        The FSA schedule's annealing rate: default 0 (linear, `AnnealedPruning`'s default for units) for annealed units,
+        10 (the report's) for Torch-Pruning's iterative pruner with the FSA schedule.
     batch_size : int, default 128
         Training batch size.
     lr : float, default 1e-3
@@ -1288,7 +1290,7 @@ def unit_prune_verdicts(summary: pd.DataFrame) -> pd.DataFrame:
 
 # %% ../../nbs/13_compact.ipynb #80c1a036
 UNIT_ABLATION = {  # variants of 'annealed units (layer)'; the default schedule ends at half the epochs
-    'default: μ=10, epochs 1 to 1/2': {},
+    'default: μ=10, epochs 1 to 1/2': {},  # the default when the ablation ran; it moved the default to μ=0
     'μ=1': dict(mu=1.),
     'μ=0 (linear)': dict(mu=0.),
     'starts after epoch 1': dict(start=1),
@@ -1327,7 +1329,8 @@ def unit_ablation_experiment(dataset=None, datasets=('mnist', 'fashion-mnist'), 
     references : sequence of str, default ABLATION_REFERENCES
         `UNIT_METHODS` run beside them, as they are in `unit-prune`.
     mu : float, default 10.0
-        The schedule's rate where a variant does not set it.
+        The schedule's rate where a variant does not set it: the base of the ablation, `AnnealedPruning`'s default for
+        units before it (now 0, as the ablation found).
     batch_size : int, default 128
         Training batch size.
     lr : float, default 1e-3
