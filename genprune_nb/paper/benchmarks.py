@@ -20,7 +20,7 @@ from ..dropout import shift_dropout
 from ..fsa.estimators import ExactlyK, FSAClassifier
 from ..harness import _connect_ray, _import_ray, median_time, register_benchmark, run_grid
 from ..models import mlp
-from .experiments import (l1_selection_pipeline, load_for_experiment, make_fsa_synthetic, throughput,
+from .experiments import (_names, l1_selection_pipeline, load_for_experiment, make_fsa_synthetic, throughput,
                                            timed_fit, train_mlp)
 from ..pipeline import FSAPrunedNet, smallest_within
 from ..prune.channel import channel_mask, channel_unstructured, semi_structured_unavailable, to_semi_structured
@@ -673,8 +673,7 @@ def bench_graphs(models=('resnet18', 'mobilenet_v2'), kept=(0.5, 0.25), image_si
         If a model or a fraction is not allowed, or torch-pruning is missing.
     """
     import torchvision
-    names = (models,) if isinstance(models, str) else tuple(models)
-    for name in names: check_choice('models', name, tuple(GRAPH_MODELS))
+    names = _names('models', models, GRAPH_MODELS)
     kept, dev = check_fractions('kept', kept), resolve_device(device)
     check_int('image_size', image_size, 16); check_int('batch', batch); check_int('repeat', repeat)
     g = torch.Generator().manual_seed(0)

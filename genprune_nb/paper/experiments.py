@@ -1123,6 +1123,22 @@ class _Rewind(Callback):
     def state_dict(self): return {'saved': self.saved}  # a resumed run rewinds to the first start, not to the resume
     def load_state_dict(self, state): self.saved = state['saved']
 
+def _names(name: str, values, allowed) -> tuple:
+    "One name or a sequence of them, each checked to be among `allowed`, as a tuple."
+    values = (values,) if isinstance(values, str) else tuple(values)
+    for v in values: check_choice(name, v, tuple(allowed))
+    return values
+
+def _unit_grid(cfgs, seeds, resume_dir, n_train, n_test, run) -> pd.DataFrame:
+    "The grid of `unit-prune` and `unit-ablation`: each data set loaded once, `run(data, cfg, seed, ck)` for each run."
+    cache = {}
+    def data_for(name):
+        if name not in cache: cache[name] = load_for_experiment(name, n_train, n_test)
+        return cache[name]
+    runs = run_grid(cfgs, seeds, lambda cfg, seed, ck: (run(data_for(cfg['dataset']), cfg, seed, ck), None), resume_dir)
+    runs.attrs['data_note'] = ' '.join(data_for(n).note for n in dict.fromkeys(c['dataset'] for c in cfgs))
+    return runs
+
 def _unit_run(data, keep: float, method: str, seed: int, ck, model: str, hidden, epochs: int, finetune: int, mu: float,
               fit_cfg: dict, device, tp, variant: dict | None = None) -> dict:
     "One run of the `unit-prune` and `unit-ablation` experiments: train and prune by `method`, compact, measure."
@@ -1228,23 +1244,16 @@ def unit_prune_experiment(dataset=None, datasets=('mnist', 'fashion-mnist'), kep
     """
     kept = check_fractions('kept', kept)
     check_choice('model', model, UNIT_MODELS)
-    methods = (methods,) if isinstance(methods, str) else tuple(methods)
-    for m in methods: check_choice('methods', m, UNIT_METHODS)
+    methods = _names('methods', methods, UNIT_METHODS)
     finetune = epochs//2 if finetune_epochs is None else finetune_epochs  # the annealing schedule ends at half the epochs
     if not 0 < finetune < epochs: raise ValueError(f'finetune_epochs must be between 1 and epochs - 1 = {epochs - 1}, got {finetune}')
-    names, cache = ((dataset,) if dataset else tuple(datasets)), {}
+    names = (dataset,) if dataset else tuple(datasets)
     tp = _torch_pruning('the Torch-Pruning baselines')  # a missing package fails before any training
-    def data_for(name):
-        if name not in cache: cache[name] = load_for_experiment(name, n_train, n_test)
-        return cache[name]
     fit_cfg = dict(batch_size=batch_size, lr=lr)
-    def train(cfg, seed, ck):
-        return _unit_run(data_for(cfg['dataset']), cfg['kept'], cfg['method'], seed, ck, model, hidden, epochs, finetune, mu,
-                         fit_cfg, device, tp), None
+    def run(data, cfg, seed, ck):
+        return _unit_run(data, cfg['kept'], cfg['method'], seed, ck, model, hidden, epochs, finetune, mu, fit_cfg, device, tp)
     cfgs = [dict(model=model, dataset=n, method=m, kept=k) for n in names for k in kept for m in methods]
-    runs = run_grid(cfgs, seeds, train, resume_dir)
-    runs.attrs['data_note'] = ' '.join(data_for(n).note for n in names)
-    return runs
+    return _unit_grid(cfgs, seeds, resume_dir, n_train, n_test, run)
 
 # %% ../../nbs/13_compact.ipynb #02a26ad0
 def unit_prune_verdicts(summary: pd.DataFrame) -> pd.DataFrame:
@@ -1358,25 +1367,16 @@ def unit_ablation_experiment(dataset=None, datasets=('mnist', 'fashion-mnist'), 
     """
     kept = check_fractions('kept', kept)
     check_choice('model', model, UNIT_MODELS)
-    variants = (variants,) if isinstance(variants, str) else tuple(variants)
-    references = (references,) if isinstance(references, str) else tuple(references)
-    for v in variants: check_choice('variants', v, tuple(UNIT_ABLATION))
-    for r in references: check_choice('references', r, UNIT_METHODS)
-    names, cache = ((dataset,) if dataset else tuple(datasets)), {}
+    variants, references = _names('variants', variants, UNIT_ABLATION), _names('references', references, UNIT_METHODS)
+    names = (dataset,) if dataset else tuple(datasets)
     tp = _torch_pruning('the Torch-Pruning references')
-    def data_for(name):
-        if name not in cache: cache[name] = load_for_experiment(name, n_train, n_test)
-        return cache[name]
     fit_cfg, finetune = dict(batch_size=batch_size, lr=lr), epochs//2
-    def train(cfg, seed, ck):
+    def run(data, cfg, seed, ck):
         variant = cfg['variant']
         method, options = (variant, None) if variant in UNIT_METHODS else ('annealed units (layer)', UNIT_ABLATION[variant])
-        return _unit_run(data_for(cfg['dataset']), cfg['kept'], method, seed, ck, model, hidden, epochs, finetune, mu, fit_cfg,
-                         device, tp, options), None
+        return _unit_run(data, cfg['kept'], method, seed, ck, model, hidden, epochs, finetune, mu, fit_cfg, device, tp, options)
     cfgs = [dict(model=model, dataset=n, kept=k, variant=v) for n in names for k in kept for v in (*references, *variants)]
-    runs = run_grid(cfgs, seeds, train, resume_dir)
-    runs.attrs['data_note'] = ' '.join(data_for(n).note for n in names)
-    return runs
+    return _unit_grid(cfgs, seeds, resume_dir, n_train, n_test, run)
 
 def unit_ablation_verdicts(summary: pd.DataFrame) -> pd.DataFrame:
     """The `unit-ablation` experiment's verdicts: each variant against Torch-Pruning's best and against the default.

@@ -244,8 +244,8 @@ def _chain_groups(chain, targets) -> list[UnitGroup]:
 
 # %% ../../nbs/11b_unit_groups.ipynb #6a8500a8
 def _dependency_graph(tp, plain: nn.Module, example_input: torch.Tensor, what: str):
-    "Torch-Pruning's dependency graph of `plain` (eval mode, so no BatchNorm statistic moves), or one ValueError."
-    forward_checked(plain, example_input, f'{what}: example_input')
+    "Torch-Pruning's dependency graph of `plain` (eval mode: no BatchNorm statistic moves), or one ValueError."
+    # the callers have checked that `plain` takes `example_input`, with forward_checked's error
     try:
         with warnings.catch_warnings(), torch.enable_grad():  # it traces through autograd
             warnings.simplefilter('ignore')  # "unwrapped parameters": groups holding one are not pruned (see _classify)
@@ -281,6 +281,7 @@ def _graph_groups(model: nn.Module, example_input: torch.Tensor, targets, what: 
     "Groups of coupled channels from Torch-Pruning's dependency graph, on a plain copy, in terms of `model`'s modules."
     tp = _torch_pruning(f'{what} of a model that is not a chain of layers')
     plain = _plain_copy(model).eval()
+    forward_checked(plain, example_input, f'{what}: example_input')
     DG = _dependency_graph(tp, plain, example_input, what)
     own = dict(model.named_modules())
     order = {name: i for i, name in enumerate(own)}
